@@ -1,0 +1,11 @@
+from accounts.roles import can_view
+
+from .selectors import open_incident_counts
+
+
+def header_counts(request) -> dict:
+    """Open incidents by severity, shown in the header of every page."""
+    if not can_view(request.user):
+        return {}
+    counts = open_incident_counts()
+    return {"open_incident_counts": counts, "open_incident_total": sum(counts.values())}

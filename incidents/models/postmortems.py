@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from .incidents import Incident
+
+
+class Postmortem(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, related_name="postmortem"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # Optimistic concurrency: every save names the version it was based on.
+    version = models.PositiveIntegerField(default=1)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_postmortems",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="approved_postmortems",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Postmortem for {self.incident.key}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:postmortem", args=[self.incident.key])
+
+
+class PostmortemRevision(models.Model):
+    postmortem = models.ForeignKey(
+        Postmortem, on_delete=models.CASCADE, related_name="revisions"
+    )
+    version = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["postmortem", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem", "version"], name="revision_unique_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.postmortem} v{self.version}"
+
+
+class ActionItem(models.Model):
+    class Kind(models.TextChoices):
+        PREVENT = "prevent", "Prevent"
+        DETECT = "detect", "Detect"
+        MITIGATE = "mitigate", "Mitigate"
+        PROCESS = "process", "Process"
+
+    class Priority(models.TextChoices):
+        P1 = "P1", "P1 (urgent)"
+        P2 = "P2", "P2 (high)"
+        P3 = "P3", "P3 (normal)"
+        P4 = "P4", "P4 (low)"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        WONT_DO = "wont_do", "Won't do"
+
+    postmortem = models.ForeignKey(
+        Postmortem, on_delete=models.CASCADE, related_name="action_items"
+    )
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PREVENT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+    )
+    due_date = models.DateField(null=True, blank=True)
+    priority = models.CharField(
+        max_length=2, choices=Priority.choices, default=Priority.P3
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    tracker_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="action_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

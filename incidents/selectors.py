@@ -1,0 +1,87 @@
+"""Reads of the record that views, the API, exports and metrics share."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+
+from .models import Deployment, Incident
+
+
+def open_incident_counts() -> dict[str, int]:
+    """Open incidents per severity, for the header of every page (one query)."""
+    rows = (
+        Incident.objects.open()
+        .values("severity")
+        .annotate(n=Count("id"))
+        .order_by("severity")
+    )
+    counts = {severity: 0 for severity in Incident.Severity.values}
+    counts.update({row["severity"]: row["n"] for row in rows})
+    return counts
+
+
+def incident_list() -> QuerySet[Incident]:
+    is_resolved = Case(
+        When(status=Incident.Status.RESOLVED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return (
+        Incident.objects.select_related("commander")
+        .prefetch_related("services")
+        .annotate(is_resolved=is_resolved)
+        .order_by("is_resolved", "-started_at", "-id")  # open incidents first
+    )
+
+
+def get_incident(key: str) -> Incident | None:
+    pk = Incident.pk_from_key(key)
+    if pk is None:
+        return None
+    return (
+        Incident.objects.select_related("caused_by__service", "commander", "created_by")
+        .prefetch_related("services")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def cause_suggestions(
+    incident: Incident, *, within: timedelta = timedelta(hours=24)
+) -> QuerySet[Deployment]:
+    """Deployments of the affected services in the day before impact start."""
+    return (
+        Deployment.objects.select_related("service")
+        .filter(
+            service__in=incident.services.all(),
+            finished_at__lte=incident.started_at,
+            finished_at__gte=incident.started_at - within,
+        )
+        .order_by("-finished_at", "-id")
+    )
+
+
+def inferred_cause(incident: Incident, *, within: timedelta) -> Deployment | None:
+    """DESIGN.md's inferred cause: the latest completed production deployment of any
+    affected service that finished at or before impact start, at most ``within``
+    before it."""
+    return (
+        Deployment.objects.production()
+        .completed()
+        .select_related("service")
+        .filter(
+            service__in=incident.services.all(),
+            finished_at__lte=incident.started_at,
+            finished_at__gte=incident.started_at - within,
+        )
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def recent_deployments(*, since: datetime) -> QuerySet[Deployment]:
+    return (
+        Deployment.objects.select_related("service")
+        .filter(finished_at__gte=since)
+        .order_by("-finished_at", "-id")
+    )

@@ -1,0 +1,1 @@
+"""Hooks through which metrics/ learns that the record changed."""

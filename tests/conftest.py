@@ -1,0 +1,47 @@
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+
+from .factories import make_token, make_user
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("vera", Role.VIEWER)
+
+
+@pytest.fixture
+def responder(db):
+    return make_user("rita", Role.RESPONDER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("ada", Role.ADMIN)
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but holds no role."""
+    return make_user("otto")
+
+
+@pytest.fixture
+def api(db):
+    """An API client authenticated with an integration token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token('ci')}")
+    return client
+
+
+@pytest.fixture
+def responder_client(client, responder):
+    client.force_login(responder)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    client.force_login(viewer)
+    return client
