@@ -84,3 +84,7 @@ def _failed(task, delivery: WebhookDelivery, code: int | None, error: str) -> st
     if final:
         return "failed"
     raise TransientDeliveryError(error)
+
+
+# Tasks kept in their own modules, loaded here so the worker registers them.
+from .tasks_digest import send_action_item_digests  # noqa: E402,F401

@@ -2,16 +2,26 @@ from .catalogue import Service, Team
 from .deployments import Commit, Deployment
 from .incidents import Incident, TimelineEntry
 from .notifications import OutgoingWebhook, WebhookDelivery
-from .postmortems import ActionItem, Postmortem, PostmortemRevision
+from .postmortems import (
+    ActionItem,
+    ActionItemDigest,
+    BlamelessPhrase,
+    Postmortem,
+    PostmortemRevision,
+    PostmortemTemplate,
+)
 
 __all__ = [
     "ActionItem",
+    "ActionItemDigest",
+    "BlamelessPhrase",
     "Commit",
     "Deployment",
     "Incident",
     "OutgoingWebhook",
     "Postmortem",
     "PostmortemRevision",
+    "PostmortemTemplate",
     "Service",
     "Team",
     "TimelineEntry",

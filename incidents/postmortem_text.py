@@ -1,0 +1,111 @@
+"""Pure functions over a postmortem's Markdown: its sections and line diffs.
+
+Sections are found by ATX headings (``## Impact``). Text inside fenced code blocks
+is never taken for a heading, and HTML comments (the template's guidance) do not
+count as content, so an untouched template has every section empty."""
+
+import difflib
+import re
+from dataclasses import dataclass
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    level: int
+    body: str
+
+    @property
+    def is_filled(self) -> bool:
+        return bool(_COMMENT.sub("", self.body).strip())
+
+
+def normalize_newlines(text: str) -> str:
+    """Browsers send textareas with CRLF; the record keeps LF only, so that diffs,
+    exports and the byte-for-byte round trip do not depend on who typed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_sections(text: str) -> list[Section]:
+    sections: list[Section] = []
+    title, level, lines = "", 0, []
+    fence = ""
+    for line in normalize_newlines(text).split("\n"):
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if not fence:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = ""
+        heading = None if fence or fence_match else _HEADING.match(line)
+        if heading:
+            sections.append(Section(title, level, "\n".join(lines)))
+            title, level, lines = heading.group(2).strip(), len(heading.group(1)), []
+            continue
+        lines.append(line)
+    sections.append(Section(title, level, "\n".join(lines)))
+    return [section for section in sections if section.title]
+
+
+def section_text(text: str, title: str) -> str:
+    """The body of the first section named ``title`` (case-insensitive), with its
+    subsections, or "" when there is none."""
+    wanted = title.strip().casefold()
+    collected: list[str] = []
+    level = None
+    for section in split_sections(text):
+        if level is None:
+            if section.title.casefold() == wanted:
+                level = section.level
+                collected.append(section.body)
+            continue
+        if section.level <= level:
+            break
+        collected.append(f"{'#' * section.level} {section.title}\n{section.body}")
+    return "\n".join(collected)
+
+
+def missing_sections(text: str, required: list[str]) -> list[str]:
+    """Required headings that are absent or hold nothing but whitespace and
+    comments."""
+    missing = []
+    for title in required:
+        body = section_text(text, title)
+        if not _COMMENT.sub("", body).strip():
+            missing.append(title)
+    return missing
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "add", "remove", "context" or "hunk"
+    text: str
+
+
+def line_diff(old: str, new: str, *, context: int = 3) -> list[DiffLine]:
+    """A unified diff as typed lines; templates escape the text, so a diff of
+    hostile Markdown is shown as text and never as markup."""
+    lines = difflib.unified_diff(
+        normalize_newlines(old).split("\n"),
+        normalize_newlines(new).split("\n"),
+        lineterm="",
+        n=context,
+    )
+    result = []
+    for line in lines:
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            result.append(DiffLine("hunk", line))
+        elif line.startswith("+"):
+            result.append(DiffLine("add", line[1:]))
+        elif line.startswith("-"):
+            result.append(DiffLine("remove", line[1:]))
+        else:
+            result.append(DiffLine("context", line[1:]))
+    return result
