@@ -48,6 +48,7 @@ class ActionItemForm(forms.ModelForm):
         required=False,
         to_field_name="username",
     )
+    tracker_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
 
     class Meta:
         model = ActionItem

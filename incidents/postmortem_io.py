@@ -46,22 +46,22 @@ def _front_matter(postmortem: Postmortem) -> dict:
     return {
         "schema": SCHEMA_VERSION,
         "incident": incident.key,
-        "title": incident.title,
+        "title": str(incident.title),
         "services": sorted(s.slug for s in incident.services.all()),
-        "severity": incident.severity,
-        "incident_status": incident.status,
+        "severity": str(incident.severity),
+        "incident_status": str(incident.status),
         **{name: _utc(getattr(incident, name)) for name in INCIDENT_TIMES},
-        "status": postmortem.status,
+        "status": str(postmortem.status),
         "published_at": _utc(postmortem.published_at),
         "action_items": [
             {
-                "title": item.title,
-                "kind": item.kind,
+                "title": str(item.title),
+                "kind": str(item.kind),
                 "owner": item.owner.get_username() if item.owner else None,
                 "due_date": item.due_date.isoformat() if item.due_date else None,
-                "priority": item.priority,
-                "status": item.status,
-                "tracker_url": item.tracker_url,
+                "priority": str(item.priority),
+                "status": str(item.status),
+                "tracker_url": str(item.tracker_url),
             }
             for item in items
         ],
