@@ -86,8 +86,9 @@ def search_postmortems(query: str) -> QuerySet[Postmortem]:
         search = SearchQuery(" ".join(words), config="english", search_type="plain")
         return (
             postmortem_list()
-            .annotate(rank=SearchRank(vector, search))
-            .filter(rank__gt=0)
+            # ts_rank is positive for a partial match too; @@ does the matching.
+            .annotate(document=vector, rank=SearchRank(vector, search))
+            .filter(document=search)
             .order_by("-rank", "-updated_at", "-id")
         )
 

@@ -5,7 +5,6 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
 from incidents.errors import DomainError
 from incidents.models import ActionItem, ActionItemDigest, OutgoingWebhook
 from incidents.services.action_items import create_action_item, update_action_item
@@ -154,7 +153,9 @@ def test_the_list_shows_overdue_and_open_items_filtered(viewer_client, db):
 
     everything = viewer_client.get(reverse("incidents:action-items"))
     by_team = viewer_client.get(reverse("incidents:action-items"), {"team": "payments"})
-    by_service = viewer_client.get(reverse("incidents:action-items"), {"service": "web"})
+    by_service = viewer_client.get(
+        reverse("incidents:action-items"), {"service": "web"}
+    )
     by_owner = viewer_client.get(reverse("incidents:action-items"), {"owner": "olga"})
 
     assert everything.status_code == 200
