@@ -142,6 +142,9 @@ def save_postmortem(
     if current.version == base_version and current.body == body:
         postmortem.refresh_from_db()
         return postmortem
+    if current.version != base_version:
+        # Refused before rendering: a stale save costs one read, not a render.
+        raise _stale(current, base_version)
 
     new_version = base_version + 1
     # The status read above is part of the condition too: a postmortem published
@@ -162,11 +165,7 @@ def save_postmortem(
                 "while you edited it; save again.",
                 field="status",
             )
-        raise ConflictError(
-            f"Someone saved version {latest.version} after the version "
-            f"{base_version} you edited.",
-            field="version",
-        )
+        raise _stale(latest, base_version)
 
     if current.status == Postmortem.Status.PUBLISHED:
         reason = f"Amendment: {reason}"
@@ -180,6 +179,14 @@ def save_postmortem(
     postmortem.refresh_from_db()
     announce_change(kind="postmortem", ids=[postmortem.pk])
     return postmortem
+
+
+def _stale(current: Postmortem, base_version: int) -> ConflictError:
+    return ConflictError(
+        f"Someone saved version {current.version} after the version "
+        f"{base_version} you edited.",
+        field="version",
+    )
 
 
 def _locked(postmortem: Postmortem) -> Postmortem:

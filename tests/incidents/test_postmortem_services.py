@@ -277,3 +277,23 @@ def test_a_published_postmortem_is_no_longer_due(postmortem, author, reviewer):
     approve_postmortem(postmortem=postmortem, actor=reviewer)
 
     assert postmortems_due() == []
+
+
+def test_a_save_racing_another_save_is_refused_by_the_conditional_update(
+    postmortem, author, monkeypatch
+):
+    def save_meanwhile(text):
+        # Another editor's save lands between this one's read and its write.
+        Postmortem.objects.filter(pk=postmortem.pk).update(body="theirs", version=2)
+        return text
+
+    monkeypatch.setattr(
+        "incidents.services.postmortems.render_markdown", save_meanwhile
+    )
+    with pytest.raises(ConflictError) as error:
+        save_postmortem(postmortem=postmortem, body="mine", base_version=1, actor=author)
+
+    assert error.value.field == "version"
+    postmortem.refresh_from_db()
+    assert (postmortem.body, postmortem.version) == ("theirs", 2)
+    assert postmortem.revisions.count() == 1
