@@ -97,3 +97,12 @@ def test_a_class_other_than_a_language_is_dropped():
     html = render_markdown('<code class="language-py messages">x</code>')
 
     assert html == "<p><code>x</code></p>"
+
+
+def test_remote_images_send_no_referrer():
+    html = render_markdown("![chart](https://grafana.example/render.png)")
+
+    assert html == (
+        '<p><img alt="chart" src="https://grafana.example/render.png" '
+        'referrerpolicy="no-referrer"></p>'
+    )

@@ -291,7 +291,9 @@ def test_a_save_racing_another_save_is_refused_by_the_conditional_update(
         "incidents.services.postmortems.render_markdown", save_meanwhile
     )
     with pytest.raises(ConflictError) as error:
-        save_postmortem(postmortem=postmortem, body="mine", base_version=1, actor=author)
+        save_postmortem(
+            postmortem=postmortem, body="mine", base_version=1, actor=author
+        )
 
     assert error.value.field == "version"
     assert "version 2" in error.value.message
