@@ -52,33 +52,29 @@ def split_sections(text: str) -> list[Section]:
     return [section for section in sections if section.title]
 
 
-def section_text(text: str, title: str) -> str:
-    """The body of the first section named ``title`` (case-insensitive), with its
-    subsections, or "" when there is none."""
+def _section_with_subsections(sections: list[Section], title: str) -> list[Section]:
     wanted = title.strip().casefold()
-    collected: list[str] = []
-    level = None
-    for section in split_sections(text):
-        if level is None:
-            if section.title.casefold() == wanted:
-                level = section.level
-                collected.append(section.body)
+    for index, section in enumerate(sections):
+        if section.title.casefold() != wanted:
             continue
-        if section.level <= level:
-            break
-        collected.append(f"{'#' * section.level} {section.title}\n{section.body}")
-    return "\n".join(collected)
+        found = [section]
+        for later in sections[index + 1 :]:
+            if later.level <= section.level:
+                break
+            found.append(later)
+        return found
+    return []
 
 
 def missing_sections(text: str, required: list[str]) -> list[str]:
-    """Required headings that are absent or hold nothing but whitespace and
-    comments."""
-    missing = []
-    for title in required:
-        body = section_text(text, title)
-        if not _COMMENT.sub("", body).strip():
-            missing.append(title)
-    return missing
+    """Required headings that are absent or hold nothing but whitespace, comments
+    and empty subheadings."""
+    sections = split_sections(text)
+    return [
+        title
+        for title in required
+        if not any(s.is_filled for s in _section_with_subsections(sections, title))
+    ]
 
 
 @dataclass(frozen=True)

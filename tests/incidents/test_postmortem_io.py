@@ -158,3 +158,22 @@ def test_a_time_without_a_zone_is_refused(postmortem):
         )
 
     assert error.value.field == "published_at"
+
+
+def test_the_commands_round_trip_a_file(postmortem, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    first = tmp_path / "first.md"
+    second = tmp_path / "second.md"
+    call_command("export_postmortem", postmortem.incident.key, out=str(first))
+    call_command("import_postmortem", str(first))
+    call_command("export_postmortem", postmortem.incident.key, out=str(second))
+
+    assert second.read_bytes() == first.read_bytes()
+    postmortem.refresh_from_db()
+    assert postmortem.version == 2
+    with pytest.raises(CommandError):
+        call_command("export_postmortem", "INC-999999")
+    first.write_text("not front matter")
+    with pytest.raises(CommandError):
+        call_command("import_postmortem", str(first))

@@ -301,3 +301,37 @@ def test_a_save_racing_another_save_is_refused_by_the_conditional_update(
     # The simulated save shared this test's transaction, so it rolled back too.
     assert (postmortem.body, postmortem.version) == (FILLED, 1)
     assert postmortem.revisions.count() == 1
+
+
+def test_the_admin_template_decides_which_sections_are_required(author):
+    PostmortemTemplate.objects.create(
+        body="# ${key}\n\n## Story\n\n## Fixes\n", required_sections="Story\n\n"
+    )
+    postmortem = start_postmortem(incident=make_incident(), actor=author)
+    assert postmortem.body.endswith("## Story\n\n## Fixes\n")
+
+    with pytest.raises(DomainError) as error:
+        submit_for_review(postmortem=postmortem, actor=author)
+    save_postmortem(
+        postmortem=postmortem,
+        body=postmortem.body.replace("## Story\n", "## Story\nIt broke.\n"),
+        base_version=1,
+        actor=author,
+    )
+    submitted = submit_for_review(postmortem=postmortem, actor=author)
+
+    assert "Story" in error.value.message
+    assert submitted.status == Postmortem.Status.IN_REVIEW
+
+
+def test_a_section_of_comments_or_only_subheadings_counts_as_empty(db):
+    from incidents.postmortem_text import missing_sections
+
+    text = (
+        "## Summary\n<!-- guidance -->\n\n## Impact\n### Users\n\n"
+        "## Resolution\n```\n## not a heading\n```\n## Lessons learned\nMore.\n"
+    )
+
+    assert missing_sections(
+        text, ["Summary", "Impact", "Resolution", "Lessons learned", "Trigger"]
+    ) == ["Summary", "Impact", "Trigger"]

@@ -259,3 +259,39 @@ def test_the_list_searches(viewer_client, db):
     response = viewer_client.get(reverse("incidents:postmortems"), {"q": "resolver"})
 
     assert [p.incident.title for p in response.context["postmortems"]] == ["DNS"]
+
+
+def _make_postmortems(count: int) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ..factories import make_action_item
+
+    for _ in range(count):
+        now = timezone.now()
+        incident = make_incident(
+            severity="SEV1", started_at=now - timedelta(days=9),
+            resolved_at=now - timedelta(days=8),
+        )  # fmt: skip
+        make_action_item(make_postmortem(incident), owner=make_user(f"o{incident.pk}"))
+
+
+# Session, user, profile, roles and the header's open counts, then the page's own
+# reads: the due list and the postmortems; or the items, services and teams.
+@pytest.mark.parametrize(
+    ("name", "queries"), [("incidents:postmortems", 7), ("incidents:action-items", 8)]
+)
+def test_list_pages_run_a_fixed_number_of_queries(
+    viewer_client, django_assert_num_queries, name, queries
+):
+    _make_postmortems(2)
+    with django_assert_num_queries(queries):
+        viewer_client.get(reverse(name))
+
+    _make_postmortems(4)
+    with django_assert_num_queries(queries):
+        response = viewer_client.get(reverse(name))
+
+    assert response.status_code == 200
+    assert b"overdue" in response.content or b"Overdue" in response.content
