@@ -98,6 +98,14 @@ def search_postmortems(query: str) -> QuerySet[Postmortem]:
     return postmortem_list().filter(matches)
 
 
+def revision_body(postmortem: Postmortem, version: int) -> str | None:
+    return (
+        postmortem.revisions.filter(version=version)
+        .values_list("body", flat=True)
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class RevisionWithDiff:
     revision: PostmortemRevision

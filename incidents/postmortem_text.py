@@ -105,3 +105,39 @@ def line_diff(old: str, new: str, *, context: int = 3) -> list[DiffLine]:
         else:
             result.append(DiffLine("context", line[1:]))
     return result
+
+
+def _changes(base: list[str], other: list[str]) -> list[tuple[int, int, list[str]]]:
+    matcher = difflib.SequenceMatcher(a=base, b=other, autojunk=False)
+    return [
+        (i1, i2, other[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def merge_texts(base: str, theirs: str, mine: str) -> str | None:
+    """Both sets of changes from ``base`` applied, when they touch different lines;
+    None when they overlap, so that a person decides. The same change made on both
+    sides is taken once."""
+    base_lines = normalize_newlines(base).split("\n")
+    changes = sorted(
+        _changes(base_lines, normalize_newlines(theirs).split("\n"))
+        + _changes(base_lines, normalize_newlines(mine).split("\n")),
+        key=lambda change: (change[0], change[1]),
+    )
+
+    merged: list[str] = []
+    position = 0
+    previous = None
+    for start, end, lines in changes:
+        if previous is not None and (start, end, lines) == previous:
+            continue  # both sides made the same change
+        if start < position or (previous and start == previous[0] == previous[1]):
+            return None  # overlapping edits, or two insertions at one place
+        merged.extend(base_lines[position:start])
+        merged.extend(lines)
+        position = end
+        previous = (start, end, lines)
+    merged.extend(base_lines[position:])
+    return "\n".join(merged)

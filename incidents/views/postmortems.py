@@ -15,7 +15,7 @@ from ..markdown import render_markdown
 from ..models import Postmortem
 from ..postmortem_forms import ActionItemForm, ImportForm, PostmortemForm, PreviewForm
 from ..postmortem_io import export_postmortem, import_postmortem
-from ..postmortem_text import line_diff
+from ..postmortem_text import line_diff, merge_texts
 from ..services import postmortems as postmortem_services
 
 TRANSITIONS = {
@@ -148,10 +148,13 @@ def _conflict_page(request, postmortem, form, error):
     data["version"] = str(postmortem.version)
     merged_form = PostmortemForm(data)
     merged_form.is_valid()
+    mine = form.cleaned_data["body"]
+    base = pm_selectors.revision_body(postmortem, form.cleaned_data["version"])
     conflict = {
         "message": error.message,
         "current": postmortem,
-        "diff": line_diff(postmortem.body, form.cleaned_data["body"]),
+        "diff": line_diff(postmortem.body, mine),
+        "merged": None if base is None else merge_texts(base, postmortem.body, mine),
     }
     return _edit_page(request, postmortem, merged_form, conflict=conflict, status=409)
 

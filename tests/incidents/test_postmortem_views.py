@@ -295,3 +295,32 @@ def test_list_pages_run_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert b"overdue" in response.content or b"Overdue" in response.content
+
+
+def test_a_conflict_on_different_lines_offers_the_combined_text(
+    responder_client, postmortem
+):
+    from incidents.services.postmortems import save_postmortem
+
+    theirs = FILLED.replace("A config push.", "A config push at 12:00.")
+    mine = FILLED.replace("Budgets per tenant.", "Budgets per tenant and alerts.")
+    save_postmortem(postmortem=postmortem, body=theirs, base_version=1, actor=None)
+
+    response = responder_client.post(
+        url("incidents:postmortem-edit", postmortem), {"body": mine, "version": 1}
+    )
+    combined = response.context["conflict"]["merged"]
+    loaded = responder_client.post(
+        url("incidents:postmortem-edit", postmortem),
+        {"body": combined, "version": 2, "preview": "1"},
+    )
+
+    assert response.status_code == 409
+    assert combined == FILLED.replace(
+        "A config push.", "A config push at 12:00."
+    ).replace("Budgets per tenant.", "Budgets per tenant and alerts.")
+    assert 'id="suggested-merge"' in response.content.decode()
+    assert loaded.status_code == 200
+    assert loaded.context["form"]["body"].value() == combined
+    postmortem.refresh_from_db()
+    assert postmortem.body == theirs
