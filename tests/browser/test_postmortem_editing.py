@@ -2,8 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.models import Role
-from incidents.models import Postmortem
-from incidents.services.postmortems import start_postmortem
+from incidents.services.postmortems import save_postmortem, start_postmortem
 
 from ..factories import make_incident, make_user
 from .conftest import log_in, screenshot
@@ -100,7 +99,7 @@ def test_review_and_publication_in_the_browser(new_page, transactional_db):
     alice.wait_for_selector(".messages .error")
     assert "Fill these sections" in alice.inner_text(".messages")
 
-    Postmortem.objects.filter(pk=postmortem.pk).update(body=FILLED)
+    save_postmortem(postmortem=postmortem, body=FILLED, base_version=1, actor=author)
     alice.click("button:has-text('Send to review')")
     alice.wait_for_selector("#postmortem-status:has-text('In review')")
     alice.click("button:has-text('Approve and publish')")
