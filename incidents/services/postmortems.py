@@ -117,6 +117,10 @@ def start_postmortem(
     return postmortem
 
 
+def _current(postmortem: Postmortem) -> Postmortem:
+    return Postmortem.objects.get(pk=postmortem.pk)
+
+
 @transaction.atomic
 def save_postmortem(
     *,
@@ -127,50 +131,30 @@ def save_postmortem(
     reason: str = "",
 ) -> Postmortem:
     """Save a new text, refusing it if someone saved since ``base_version`` was read.
-
-    The version check is a conditional UPDATE, so two concurrent saves from the same
-    base cannot both win whatever the isolation level. A published postmortem is
-    read-only except for an amendment, which must say why."""
+    A published postmortem is read-only except for an amendment, which must say why.
+    """
     body = normalize_newlines(body)
     reason = reason.strip()
-    current = Postmortem.objects.get(pk=postmortem.pk)
+    current = _current(postmortem)
     if current.status == Postmortem.Status.PUBLISHED and not reason:
         raise DomainError(
             "A published postmortem is read-only; an amendment needs a reason.",
             field="reason",
         )
     if current.version == base_version and current.body == body:
-        postmortem.refresh_from_db()
-        return postmortem
+        return current
     if current.version != base_version:
-        # Refused before rendering: a stale save costs one read, not a render.
         raise _stale(current, base_version)
 
-    new_version = base_version + 1
-    # The status read above is part of the condition too: a postmortem published
-    # between that read and this write must not take an edit without a reason.
-    updated = Postmortem.objects.filter(
-        pk=postmortem.pk, version=base_version, status=current.status
-    ).update(
-        body=body,
-        body_html=render_markdown(body),
-        version=new_version,
-        updated_at=timezone.now(),
-    )
-    if updated == 0:
-        latest = Postmortem.objects.get(pk=postmortem.pk)
-        if latest.version == base_version:
-            raise ConflictError(
-                f"The postmortem became {latest.get_status_display().lower()} "
-                "while you edited it; save again.",
-                field="status",
-            )
-        raise _stale(latest, base_version)
+    new_version = _claim_version(current, body=body, base_version=base_version)
+    # Rendered only once the version is ours, so losing saves cost no rendering;
+    # the row stays locked until commit, so nobody reads the text without its HTML.
+    Postmortem.objects.filter(pk=current.pk).update(body_html=render_markdown(body))
 
     if current.status == Postmortem.Status.PUBLISHED:
         reason = f"Amendment: {reason}"
     PostmortemRevision.objects.create(
-        postmortem=postmortem,
+        postmortem=current,
         version=new_version,
         body=body,
         author=actor,
@@ -179,6 +163,28 @@ def save_postmortem(
     postmortem.refresh_from_db()
     announce_change(kind="postmortem", ids=[postmortem.pk])
     return postmortem
+
+
+def _claim_version(current: Postmortem, *, body: str, base_version: int) -> int:
+    """A conditional UPDATE, so two concurrent saves from the same base cannot both
+    win whatever the isolation level. The status read before is part of the
+    condition: a postmortem published meanwhile must not take an edit without a
+    reason."""
+    new_version = base_version + 1
+    updated = Postmortem.objects.filter(
+        pk=current.pk, version=base_version, status=current.status
+    ).update(body=body, version=new_version, updated_at=timezone.now())
+    if updated:
+        return new_version
+
+    latest = Postmortem.objects.get(pk=current.pk)
+    if latest.version == base_version:
+        raise ConflictError(
+            f"The postmortem became {latest.get_status_display().lower()} "
+            "while you edited it; save again.",
+            field="status",
+        )
+    raise _stale(latest, base_version)
 
 
 def _stale(current: Postmortem, base_version: int) -> ConflictError:

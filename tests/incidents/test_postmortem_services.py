@@ -229,23 +229,20 @@ def test_a_save_racing_a_publication_is_refused(
     postmortem, author, reviewer, monkeypatch
 ):
     submit_for_review(postmortem=postmortem, actor=author)
-
-    def publish_meanwhile(text):
-        # Runs between the service's read of the status and its conditional write.
-        Postmortem.objects.filter(pk=postmortem.pk).update(
-            status=Postmortem.Status.PUBLISHED
-        )
-        return text
-
+    # The save read the postmortem in review; it is published before the write.
+    read_before = Postmortem.objects.get(pk=postmortem.pk)
+    approve_postmortem(postmortem=postmortem, actor=reviewer)
     monkeypatch.setattr(
-        "incidents.services.postmortems.render_markdown", publish_meanwhile
+        "incidents.services.postmortems._current", lambda postmortem: read_before
     )
+
     with pytest.raises(ConflictError) as error:
         save_postmortem(postmortem=postmortem, body="x", base_version=1, actor=author)
 
     assert error.value.field == "status"
     postmortem.refresh_from_db()
     assert (postmortem.body, postmortem.version) == (FILLED, 1)
+    assert postmortem.status == Postmortem.Status.PUBLISHED
 
 
 def test_due_dates_follow_the_setting(db):
@@ -280,16 +277,17 @@ def test_a_published_postmortem_is_no_longer_due(postmortem, author, reviewer):
 
 
 def test_a_save_racing_another_save_is_refused_by_the_conditional_update(
-    postmortem, author, monkeypatch
+    postmortem, author, reviewer, monkeypatch
 ):
-    def save_meanwhile(text):
-        # Another editor's save lands between this one's read and its write.
-        Postmortem.objects.filter(pk=postmortem.pk).update(body="theirs", version=2)
-        return text
-
-    monkeypatch.setattr(
-        "incidents.services.postmortems.render_markdown", save_meanwhile
+    # Both editors read version 1; the other one's save lands first.
+    read_before = Postmortem.objects.get(pk=postmortem.pk)
+    save_postmortem(
+        postmortem=postmortem, body="theirs", base_version=1, actor=reviewer
     )
+    monkeypatch.setattr(
+        "incidents.services.postmortems._current", lambda postmortem: read_before
+    )
+
     with pytest.raises(ConflictError) as error:
         save_postmortem(
             postmortem=postmortem, body="mine", base_version=1, actor=author
@@ -298,9 +296,9 @@ def test_a_save_racing_another_save_is_refused_by_the_conditional_update(
     assert error.value.field == "version"
     assert "version 2" in error.value.message
     postmortem.refresh_from_db()
-    # The simulated save shared this test's transaction, so it rolled back too.
-    assert (postmortem.body, postmortem.version) == (FILLED, 1)
-    assert postmortem.revisions.count() == 1
+    assert (postmortem.body, postmortem.version) == ("theirs", 2)
+    assert postmortem.body_html == "<p>theirs</p>"
+    assert postmortem.revisions.count() == 2
 
 
 def test_the_admin_template_decides_which_sections_are_required(author):
