@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Deployments, incidents, postmortems and delivery metrics.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["accounts.permissions.RolePermission"],
     # Swagger UI's assets come from the sidecar package: nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
