@@ -50,6 +50,7 @@ def _front_matter(postmortem: Postmortem) -> dict:
         "services": sorted(s.slug for s in incident.services.all()),
         "severity": str(incident.severity),
         "incident_status": str(incident.status),
+        "restricted": bool(incident.is_restricted),
         **{name: _utc(getattr(incident, name)) for name in INCIDENT_TIMES},
         "status": str(postmortem.status),
         "published_at": _utc(postmortem.published_at),
@@ -187,6 +188,8 @@ def _incident(front: dict) -> Incident:
         status=_choice(
             front.get("incident_status"), Incident.Status, "incident_status"
         ),
+        # A file without the flag is taken as restricted: safer to hide than leak.
+        is_restricted=front.get("restricted") is not False,
         **times,
     )
     incident.services.set(

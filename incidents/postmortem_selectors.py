@@ -19,23 +19,31 @@ def due_days() -> int:
     return int(getattr(settings, "POSTMORTEM_DUE_DAYS", 5))
 
 
-def postmortem_list() -> QuerySet[Postmortem]:
-    return Postmortem.objects.select_related("incident", "author").order_by(
-        "-updated_at", "-id"
+def _visible(user) -> QuerySet[Incident]:
+    """Restricted incidents, and so their postmortems and action items, are seen
+    only by admins and the incident's own people (Incident.objects.visible_to)."""
+    return Incident.objects.visible_to(user).values("pk")
+
+
+def postmortem_list(user) -> QuerySet[Postmortem]:
+    return (
+        Postmortem.objects.select_related("incident", "author")
+        .filter(incident__in=_visible(user))
+        .order_by("-updated_at", "-id")
     )
 
 
-def get_postmortem(key: str) -> Postmortem | None:
+def get_postmortem(key: str, *, user=None) -> Postmortem | None:
+    """The postmortem of incident ``key``; with ``user``, only if they may see it."""
     pk = Incident.pk_from_key(key)
     if pk is None:
         return None
-    return (
-        Postmortem.objects.select_related(
-            "incident", "author", "approved_by", "submitted_by"
-        )
-        .filter(incident_id=pk)
-        .first()
-    )
+    postmortems = Postmortem.objects.select_related(
+        "incident", "author", "approved_by", "submitted_by"
+    ).filter(incident_id=pk)
+    if user is not None:
+        postmortems = postmortems.filter(incident__in=_visible(user))
+    return postmortems.first()
 
 
 @dataclass(frozen=True)
@@ -46,12 +54,13 @@ class DuePostmortem:
     is_overdue: bool
 
 
-def postmortems_due(*, now: datetime | None = None) -> list[DuePostmortem]:
+def postmortems_due(*, user, now: datetime | None = None) -> list[DuePostmortem]:
     """Resolved SEV1 and SEV2 incidents whose postmortem is missing or not yet
     published, each due POSTMORTEM_DUE_DAYS after resolution; earliest first."""
     now = now or timezone.now()
     incidents = (
-        Incident.objects.filter(
+        Incident.objects.visible_to(user)
+        .filter(
             severity__in=DUE_SEVERITIES,
             status=Incident.Status.RESOLVED,
             resolved_at__isnull=False,
@@ -72,20 +81,20 @@ def postmortems_due(*, now: datetime | None = None) -> list[DuePostmortem]:
     ]
 
 
-def search_postmortems(query: str) -> QuerySet[Postmortem]:
+def search_postmortems(query: str, *, user) -> QuerySet[Postmortem]:
     """Full-text search on PostgreSQL; elsewhere every word must appear somewhere
     in the text or the incident's title, which matches the same postmortems for
     plain words."""
     words = query.split()
     if not words:
-        return postmortem_list().none()
+        return postmortem_list(user).none()
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         vector = SearchVector("incident__title", "body", config="english")
         search = SearchQuery(" ".join(words), config="english", search_type="plain")
         return (
-            postmortem_list()
+            postmortem_list(user)
             # ts_rank is positive for a partial match too; @@ does the matching.
             .annotate(document=vector, rank=SearchRank(vector, search))
             .filter(document=search)
@@ -95,7 +104,7 @@ def search_postmortems(query: str) -> QuerySet[Postmortem]:
     matches = Q()
     for word in words:
         matches &= Q(body__icontains=word) | Q(incident__title__icontains=word)
-    return postmortem_list().filter(matches)
+    return postmortem_list(user).filter(matches)
 
 
 def revision_body(postmortem: Postmortem, version: int) -> str | None:
@@ -126,13 +135,13 @@ def revisions_with_diffs(postmortem: Postmortem) -> list[RevisionWithDiff]:
 
 
 def open_action_items(
-    *, owner: str = "", service: str = "", team: str = ""
+    *, user, owner: str = "", service: str = "", team: str = ""
 ) -> QuerySet[ActionItem]:
     """Open items across all postmortems, overdue first, filtered by the owner's
     username and the incident's service or owning team (slugs)."""
-    items = ActionItem.objects.filter(status=ActionItem.Status.OPEN).select_related(
-        "owner", "postmortem__incident"
-    )
+    items = ActionItem.objects.filter(
+        status=ActionItem.Status.OPEN, postmortem__incident__in=_visible(user)
+    ).select_related("owner", "postmortem__incident")
     if owner:
         items = items.filter(owner__username=owner)
     if service:

@@ -50,9 +50,22 @@ urlpatterns += [
         name="action-item-create",
     ),
     path(
-        "incidents/<str:key>/postmortem/<str:action>/",
+        "incidents/<str:key>/postmortem/submit/",
         postmortems.postmortem_transition,
-        name="postmortem-transition",
+        {"action": "submit"},
+        name="postmortem-submit",
+    ),
+    path(
+        "incidents/<str:key>/postmortem/approve/",
+        postmortems.postmortem_transition,
+        {"action": "approve"},
+        name="postmortem-approve",
+    ),
+    path(
+        "incidents/<str:key>/postmortem/return/",
+        postmortems.postmortem_transition,
+        {"action": "return"},
+        name="postmortem-return",
     ),
     path("postmortems/", postmortems.postmortem_list, name="postmortems"),
     path(

@@ -83,15 +83,21 @@ def update_action_item(*, item: ActionItem, actor: User | None, **fields) -> Act
     return locked
 
 
-def _digest_payload(owner: User, items: list[ActionItem], today: date) -> dict:
+def _digest_payload(owner: User, all_items: list[ActionItem], today: date) -> dict:
+    # Webhooks post to shared channels: restricted incidents are only counted.
+    items = [i for i in all_items if not i.postmortem.incident.is_restricted]
+    hidden = len(all_items) - len(items)
     lines = [
         f"- {item.title} ({item.postmortem.incident.key}, due {item.due_date})"
         for item in items
     ]
+    if hidden:
+        lines.append(f"- and {hidden} on restricted incidents")
     return {
-        "text": f"{owner.get_username()} has {len(items)} overdue action item(s):\n"
-        + "\n".join(lines),
+        "text": f"{owner.get_username()} has {len(all_items)} overdue action "
+        "item(s):\n" + "\n".join(lines),
         "owner": owner.get_username(),
+        "restricted_items": hidden,
         "day": today.isoformat(),
         "items": [
             {
@@ -110,7 +116,11 @@ def _digest_payload(owner: User, items: list[ActionItem], today: date) -> dict:
 @transaction.atomic
 def send_overdue_digest(*, owner: User, items: list[ActionItem], today: date) -> bool:
     """E-mail and notify one owner about their overdue items, once per day: the
-    digest row is claimed first, so a second run that day sends nothing."""
+    digest row is claimed first, so a second run that day sends nothing. The
+    e-mail lists only the items whose incident the owner may see."""
+    items = [i for i in items if i.postmortem.incident.is_visible_to(owner)]
+    if not items:
+        return False
     try:
         with transaction.atomic():
             ActionItemDigest.objects.create(

@@ -1,7 +1,12 @@
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -14,12 +19,14 @@ from ..services import action_items as action_item_services
 from .postmortems import _postmortem_or_404
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def action_item_list(request):
     form = ActionItemFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     items = list(
         pm_selectors.open_action_items(
+            user=request.user,
             owner=filters.get("owner", ""),
             service=filters.get("service", ""),
             team=filters.get("team", ""),
@@ -43,7 +50,7 @@ def action_item_list(request):
 @require_POST
 @role_required(Role.RESPONDER)
 def action_item_create(request, key: str):
-    postmortem = _postmortem_or_404(key)
+    postmortem = _postmortem_or_404(request, key)
     form = ActionItemForm(request.POST, prefix="new")
     if form.is_valid():
         try:
@@ -63,11 +70,14 @@ def action_item_create(request, key: str):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(Role.RESPONDER)
 def action_item_edit(request, pk: int):
     item = get_object_or_404(
         ActionItem.objects.select_related("postmortem__incident"), pk=pk
     )
+    if not item.postmortem.incident.is_visible_to(request.user):
+        raise Http404("No such action item")
     form = ActionItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
         try:

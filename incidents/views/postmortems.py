@@ -1,7 +1,11 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -25,22 +29,23 @@ TRANSITIONS = {
 }
 
 
-def _postmortem_or_404(key: str) -> Postmortem:
-    postmortem = pm_selectors.get_postmortem(key)
+def _postmortem_or_404(request, key: str) -> Postmortem:
+    postmortem = pm_selectors.get_postmortem(key, user=request.user)
     if postmortem is None:
         raise Http404("No postmortem for this incident")
     return postmortem
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def postmortem_list(request):
     query = request.GET.get("q", "").strip()
     postmortems = (
-        pm_selectors.search_postmortems(query)
+        pm_selectors.search_postmortems(query, user=request.user)
         if query
-        else pm_selectors.postmortem_list()
+        else pm_selectors.postmortem_list(request.user)
     )
-    due = pm_selectors.postmortems_due()
+    due = pm_selectors.postmortems_due(user=request.user)
     return render(
         request,
         "incidents/postmortem_list.html",
@@ -54,9 +59,10 @@ def postmortem_list(request):
     )
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def postmortem_detail(request, key: str):
-    postmortem = _postmortem_or_404(key)
+    postmortem = _postmortem_or_404(request, key)
     responder = can_respond(request.user)
     return render(
         request,
@@ -75,7 +81,7 @@ def postmortem_detail(request, key: str):
 @role_required(Role.RESPONDER)
 def postmortem_start(request, key: str):
     incident = selectors.get_incident(key)
-    if incident is None:
+    if incident is None or not incident.is_visible_to(request.user):
         raise Http404("No such incident")
     try:
         postmortem = postmortem_services.start_postmortem(
@@ -103,11 +109,12 @@ def _edit_page(request, postmortem, form, *, preview=None, conflict=None, status
     )
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(Role.RESPONDER)
 def postmortem_edit(request, key: str):
     """Save, or (the "Preview" button, which works without JavaScript) show the
     rendered text and the blameless-language warnings without saving."""
-    postmortem = _postmortem_or_404(key)
+    postmortem = _postmortem_or_404(request, key)
     if request.method != "POST":
         form = PostmortemForm(
             initial={"body": postmortem.body, "version": postmortem.version}
@@ -177,7 +184,7 @@ def postmortem_preview(request):
 @require_POST
 @role_required(Role.RESPONDER)
 def postmortem_transition(request, key: str, action: str):
-    postmortem = _postmortem_or_404(key)
+    postmortem = _postmortem_or_404(request, key)
     if action not in TRANSITIONS:
         raise Http404("No such action")
     change, done = TRANSITIONS[action]
@@ -190,9 +197,10 @@ def postmortem_transition(request, key: str, action: str):
     return redirect(postmortem)
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def postmortem_revisions(request, key: str):
-    postmortem = _postmortem_or_404(key)
+    postmortem = _postmortem_or_404(request, key)
     return render(
         request,
         "incidents/postmortem_revisions.html",
@@ -203,9 +211,10 @@ def postmortem_revisions(request, key: str):
     )
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def postmortem_export(request, key: str):
-    postmortem = _postmortem_or_404(key)
+    postmortem = _postmortem_or_404(request, key)
     response = HttpResponse(
         export_postmortem(postmortem).encode("utf-8"),
         content_type="text/markdown; charset=utf-8",
@@ -217,6 +226,7 @@ def postmortem_export(request, key: str):
 
 
 # Importing can create an incident, so it is for admins, not every responder.
+@require_http_methods(["GET", "POST"])
 @role_required(Role.ADMIN)
 def postmortem_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)

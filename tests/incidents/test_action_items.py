@@ -224,3 +224,31 @@ def test_a_viewer_cannot_add_an_item(viewer_client, postmortem):
 
     assert response.status_code == 403
     assert ActionItem.objects.count() == 0
+
+
+def test_restricted_incidents_are_only_counted_in_shared_channels(
+    db, django_capture_on_commit_callbacks
+):
+    owner = make_user("olga", email="olga@example.com")
+    webhook = OutgoingWebhook.objects.create(name="chat", url="http://127.0.0.1:9/")
+    yesterday = timezone.localdate() - timedelta(days=1)
+    public = make_postmortem(make_incident(title="Slow search"))
+    secret = make_postmortem(make_incident(title="Leak", is_restricted=True))
+    secret.incident.responders.add(owner)
+    hidden = make_postmortem(make_incident(title="Other leak", is_restricted=True))
+    make_action_item(public, title="Add an index", owner=owner, due_date=yesterday)
+    make_action_item(secret, title="Rotate keys", owner=owner, due_date=yesterday)
+    make_action_item(hidden, title="Not hers", owner=owner, due_date=yesterday)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        send_action_item_digests()
+    callbacks[-1]()  # the e-mail only; the webhook delivery is not attempted
+
+    payload = webhook.deliveries.get().payload
+    assert [i["title"] for i in payload["items"]] == ["Add an index"]
+    assert payload["restricted_items"] == 1
+    assert "Rotate keys" not in payload["text"]
+    [message] = mail.outbox
+    assert "Add an index" in message.body
+    assert "Rotate keys" in message.body
+    assert "Not hers" not in message.body

@@ -100,6 +100,19 @@ def test_importing_into_an_empty_record_recreates_incident_and_items(postmortem)
         f"incident: {postmortem.incident.key}\n", f"incident: {key}\n"
     )
     assert ActionItem.objects.count() == 2
+    assert imported.incident.is_restricted is False
+
+
+def test_a_restricted_incident_stays_restricted_when_moved(postmortem):
+    postmortem.incident.is_restricted = True
+    postmortem.incident.save()
+    text = export_postmortem(postmortem)
+    Incident.objects.all().delete()
+
+    imported = import_postmortem(text=text, actor=None)
+
+    assert "\nrestricted: true\n" in text
+    assert imported.incident.is_restricted is True
 
 
 def test_an_import_replaces_the_body_and_items_and_keeps_the_old_text(postmortem):

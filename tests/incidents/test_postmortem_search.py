@@ -39,7 +39,14 @@ def corpus(db):
         ("", set()),
     ],
 )
-def test_search_finds_postmortems_by_their_words(corpus, query, expected):
-    found = set(search_postmortems(query))
+def test_search_finds_postmortems_by_their_words(corpus, viewer, query, expected):
+    found = set(search_postmortems(query, user=viewer))
 
     assert found == {corpus[name] for name in expected}
+
+
+def test_search_leaves_out_restricted_incidents_for_outsiders(corpus, viewer):
+    corpus["dns"].incident.is_restricted = True
+    corpus["dns"].incident.save()
+
+    assert set(search_postmortems("resolver", user=viewer)) == set()
