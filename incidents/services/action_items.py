@@ -49,9 +49,10 @@ def _completion_time(status: str, previous: str | None):
 
 
 @transaction.atomic
-def create_action_item(
-    *, postmortem: Postmortem, actor: User | None, **fields
+def add_action_item(
+    *, postmortem: Postmortem, title: str, actor: User | None, **fields
 ) -> ActionItem:
+    fields["title"] = title.strip()
     _check_fields(fields)
 
     item = ActionItem(postmortem=postmortem, **fields)

@@ -54,7 +54,7 @@ def action_item_create(request, key: str):
     form = ActionItemForm(request.POST, prefix="new")
     if form.is_valid():
         try:
-            action_item_services.create_action_item(
+            action_item_services.add_action_item(
                 postmortem=postmortem, actor=request.user, **form.cleaned_data
             )
         except DomainError as error:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from incidents.errors import DomainError
 from incidents.models import ActionItem, ActionItemDigest, OutgoingWebhook
-from incidents.services.action_items import create_action_item, update_action_item
+from incidents.services.action_items import add_action_item, update_action_item
 from incidents.tasks_digest import send_action_item_digests
 
 from ..factories import (
@@ -26,7 +26,7 @@ def postmortem(db):
 
 
 def test_creating_an_item_stores_every_field(postmortem, responder):
-    item = create_action_item(
+    item = add_action_item(
         postmortem=postmortem,
         actor=responder,
         title="Add a canary",
@@ -52,9 +52,9 @@ def test_a_blank_title_or_bad_url_is_refused(postmortem, responder):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(DomainError):
-        create_action_item(postmortem=postmortem, actor=responder, title="  ")
+        add_action_item(postmortem=postmortem, actor=responder, title="  ")
     with pytest.raises(ValidationError):
-        create_action_item(
+        add_action_item(
             postmortem=postmortem, actor=responder, title="x", tracker_url="nope"
         )
 
