@@ -14,11 +14,6 @@ urlpatterns = [
     path("incidents/<str:key>/notes/", incidents.add_note, name="note"),
     path("incidents/<str:key>/cause/", incidents.link_cause, name="cause"),
     path("incidents/<str:key>/times/", incidents.correct_times, name="times"),
-    path("services/<slug:slug>/", overview.service_detail, name="service-detail"),
-]
-
-# Postmortems and action items (issue 5).
-urlpatterns += [
     path(
         "incidents/<str:key>/postmortem/",
         postmortems.postmortem_detail,
@@ -34,6 +29,12 @@ urlpatterns += [
         postmortems.postmortem_edit,
         name="postmortem-edit",
     ),
+    path("postmortems/", postmortems.postmortem_list, name="postmortems"),
+    path("services/<slug:slug>/", overview.service_detail, name="service-detail"),
+]
+
+# Postmortems and action items (issue 5).
+urlpatterns += [
     path(
         "incidents/<str:key>/postmortem/revisions/",
         postmortems.postmortem_revisions,
@@ -67,7 +68,6 @@ urlpatterns += [
         {"action": "return"},
         name="postmortem-return",
     ),
-    path("postmortems/", postmortems.postmortem_list, name="postmortems"),
     path(
         "postmortems/preview/",
         postmortems.postmortem_preview,
