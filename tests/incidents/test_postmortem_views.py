@@ -346,3 +346,23 @@ def test_a_conflict_on_different_lines_offers_the_combined_text(
     assert loaded.context["form"]["body"].value() == combined
     postmortem.refresh_from_db()
     assert postmortem.body == theirs
+
+
+def test_admins_edit_the_template_and_the_phrase_list_in_the_admin(client, db):
+    from incidents.models import BlamelessPhrase, PostmortemTemplate
+
+    admin_user = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    template = client.post(
+        "/admin/incidents/postmortemtemplate/add/",
+        {"body": "# ${key}\n## Story\n", "required_sections": "Story"},
+    )
+    phrase = client.post(
+        "/admin/incidents/blamelessphrase/add/",
+        {"phrase": "rookie", "suggestion": "Say what was new.", "is_active": "on"},
+    )
+
+    assert (template.status_code, phrase.status_code) == (302, 302)
+    stored = PostmortemTemplate.objects.get()
+    assert (stored.required_section_list, stored.updated_by) == (["Story"], admin_user)
+    assert BlamelessPhrase.objects.get().phrase == "rookie"
