@@ -183,14 +183,31 @@ def _cards(report: dict, trend: list[dict], request: DoraRequest) -> list[dict]:
     ]
 
 
+def _identity(request: DoraRequest) -> dict:
+    # "Last N days" is one entry whatever the minute, so that a stale copy can be
+    # served while it is refreshed; a custom window is its own entry.
+    identity = {
+        "service": request.service,
+        "team": request.team,
+        "benchmark": request.benchmark_year,
+    }
+    if request.days:
+        return {**identity, "days": request.days}
+    return {**identity, "start": request.start, "end": request.end}
+
+
+def _figures(request: DoraRequest) -> dict:
+    return {
+        "report": dora_report(
+            **request.as_kwargs(), benchmark_year=request.benchmark_year
+        ),
+        "trend": weekly_trend(**request.as_kwargs()),
+    }
+
+
 def dashboard_context(request: DoraRequest) -> dict:
-    report = cached(
-        "report",
-        dora_report,
-        **request.as_kwargs(),
-        benchmark_year=request.benchmark_year,
-    )
-    trend = cached("trend", weekly_trend, **request.as_kwargs())
+    figures = cached(_identity(request), lambda: _figures(request))
+    report, trend = figures["report"], figures["trend"]
     cards = _cards(report, trend, request)
     for card in cards:
         card["explanation"] = EXPLANATIONS[card["key"]]

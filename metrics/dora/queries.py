@@ -206,7 +206,8 @@ class DoraQueries:
         # before it. Only incidents starting where such a deployment could lie in
         # a bucket need the lookup.
         sql.add(
-            ", inferred AS (SELECT i.id AS incident_id, i.resolved_at AS resolved_at, "
+            f", inferred AS {d.materialized}(SELECT i.id AS incident_id, "
+            "i.resolved_at AS resolved_at, "
             f"(SELECT d2.id FROM {INCIDENT_SERVICES} s2 "
             f"JOIN {DEPLOYMENT} d2 ON d2.service_id = s2.service_id "
             "WHERE s2.incident_id = i.id AND"
@@ -269,7 +270,8 @@ class DoraQueries:
         # resolution) and the next completed deployment of the same service and
         # environment.
         sql.add(
-            ", recovery AS (SELECT f.id AS id, f.finished_at AS finished_at, "
+            f", recovery AS {d.materialized}(SELECT f.id AS id, "
+            "f.finished_at AS finished_at, "
             "CASE WHEN f.n_causes > 0 AND f.n_resolved = f.n_causes "
             "THEN f.last_resolved END AS incidents_resolved_at, "
             f"(SELECT MIN(nx.finished_at) FROM {DEPLOYMENT} nx "

@@ -91,6 +91,12 @@ class Dialect:
     def is_postgres(self) -> bool:
         return self.vendor == "postgresql"
 
+    @property
+    def materialized(self) -> str:
+        # PostgreSQL would otherwise inline a CTE used once and may then evaluate
+        # its correlated subquery twice (once in a filter pushed into it).
+        return "MATERIALIZED " if self.is_postgres else ""
+
     def epoch(self, expression: str) -> str:
         if self.is_postgres:
             return f"EXTRACT(EPOCH FROM {expression})::float8"
