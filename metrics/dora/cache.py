@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 FRESH_SECONDS = 50
 KEEP_SECONDS = 3600
 LOCK_SECONDS = 120
-WAIT_SECONDS = 60
+WAIT_SECONDS = 120
 GENERATION_KEY = "dora:generation"
 
 
