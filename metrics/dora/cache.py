@@ -2,16 +2,20 @@
 
 An entry is fresh for under a minute and only while no change of the record has been
 announced since (``incidents.signals.record_changed`` bumps a generation number), so a
-new deployment shows within a minute. A stale entry is still served to everyone except
-the one request that refreshes it, so that a crowd of viewers never recomputes the same
-figures at once; only a cold start makes the others wait for the first computation."""
+new deployment shows at once, and any other change within a minute. An entry that is
+merely old is still served at once while one background thread refreshes it, so that a
+crowd of viewers never recomputes the same figures together; after a change, one
+request recomputes while the others still get the previous figures. Only a cold start
+makes the others wait for the first computation."""
 
 import hashlib
 import json
 import logging
+import threading
 import time
 
 from django.core.cache import cache
+from django.db import connections
 from django.dispatch import receiver
 
 from incidents.signals import record_changed
@@ -54,13 +58,26 @@ def cached(identity, compute):
     if _is_fresh(entry, generation):
         return entry["value"]
 
+    if entry is not None:
+        if not cache.add(key + ":lock", 1, timeout=LOCK_SECONDS):
+            return entry["value"]  # someone else is already refreshing it
+        if entry["generation"] == generation:
+            # Merely old: answer at once, refresh in the background.
+            threading.Thread(
+                target=_refresh, args=(key, generation, compute), daemon=True
+            ).start()
+            return entry["value"]
+        return _compute_and_store(key, generation, compute)
+
+    # Cold: one request computes, the others wait for it rather than pile on.
     if not cache.add(key + ":lock", 1, timeout=LOCK_SECONDS):
-        if entry is not None:
-            return entry["value"]  # another request is refreshing it
         entry = _wait_for(key)
         if entry is not None:
             return entry["value"]
+    return _compute_and_store(key, generation, compute)
 
+
+def _compute_and_store(key: str, generation: int, compute):
     try:
         started = time.time()
         value = compute()
@@ -73,6 +90,16 @@ def cached(identity, compute):
         return value
     finally:
         cache.delete(key + ":lock")
+
+
+def _refresh(key: str, generation: int, compute) -> None:
+    try:
+        _compute_and_store(key, generation, compute)
+    except Exception:
+        logger.exception("Refreshing DORA figures failed")
+    finally:
+        # The thread opened its own database connection; do not leak it.
+        connections.close_all()
 
 
 def _wait_for(key: str):
