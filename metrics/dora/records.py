@@ -106,11 +106,12 @@ def _reasons(deployment: Deployment, inferred: list[Incident]) -> list[dict]:
             reasons.append({"text": f"rolled back by deployment #{rollback.pk}"})
     for incident in deployment.caused_incidents.all():
         reasons.append({"text": f"caused {incident.key}", "incident": incident})
+    within = display.duration(settings.INFER_CAUSE_WITHIN.total_seconds())
     for incident in inferred:
         reasons.append(
             {
                 "text": f"inferred cause of {incident.key} (the latest production "
-                f"deployment within {settings.INFER_CAUSE_WITHIN} before it)",
+                f"deployment of its services within {within} before it began)",
                 "incident": incident,
             }
         )

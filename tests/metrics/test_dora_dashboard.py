@@ -164,3 +164,23 @@ def test_records_refuse_a_time_without_zone(viewer_client):
     response = viewer_client.get(records_url("deployments", end="2025-03-17T00:00"))
 
     assert response.status_code == 400
+
+
+def test_an_inferred_cause_is_given_as_the_reason_with_its_incident(viewer_client):
+    service = make_service()
+    deployment = make_deployment(service, finished_at=at(2025, 3, 4, 10))
+    incident = make_incident(
+        [service], started_at=at(2025, 3, 4, 11), resolved_at=at(2025, 3, 4, 12)
+    )
+
+    response = viewer_client.get(records_url("recovery"))
+
+    assert response.status_code == 200
+    [row] = response.context["rows"]
+    assert row["deployment"] == deployment
+    assert row["reasons"][0]["incident"] == incident
+    assert row["reasons"][0]["text"].startswith(
+        f"inferred cause of {incident.key} (the latest production deployment"
+    )
+    assert "within 1 d before it began" in row["reasons"][0]["text"]
+    assert row["recovery"] == "2 h"
