@@ -249,9 +249,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=25, help="per client")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--skip-concurrent", action="store_true")
+    parser.add_argument("--skip-in-process", action="store_true")
     args = parser.parse_args()
 
-    measure_in_process(runs=args.runs, days=args.days)
+    if not args.skip_in_process:
+        measure_in_process(runs=args.runs, days=args.days)
     if not args.skip_concurrent:
         measure_concurrent(
             clients=args.clients,
