@@ -211,7 +211,9 @@ def measure_concurrent(*, clients: int, requests: int, days: int, port: int) -> 
         errors: list = []
         _client(port, path, 1, warm_up, errors)
         print(
-            f"\nWarm-up (cold cache) page: {_millis(warm_up[0])} ms" if warm_up else ""
+            f"\nFirst request (worker start-up): {_millis(warm_up[0])} ms"
+            if warm_up
+            else ""
         )
 
         latencies: list = []
