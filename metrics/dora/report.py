@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from incidents.errors import DomainError
-from incidents.models import Service
+from incidents.models import Service, Team
 
 from . import bands
 from .queries import Bucket, DoraQueries, Scope
@@ -29,8 +29,6 @@ def resolve_scope(*, service: str | None, team: str | None) -> Scope:
             raise DomainError(f"There is no service {service!r}.", field="service")
         ids = found
     if team:
-        from incidents.models import Team
-
         if not Team.objects.filter(slug=team).exists():
             raise DomainError(f"There is no team {team!r}.", field="team")
         members = set(
