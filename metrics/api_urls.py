@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("metrics/dora/", api.DoraMetricsView.as_view(), name="metrics-dora"),
+]

@@ -6,4 +6,5 @@ app_name = "metrics"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("records/<slug:kind>/", views.records_page, name="records"),
 ]
