@@ -1,1 +1,4 @@
+from .api_slo import urlpatterns as slo_urlpatterns
+
 urlpatterns: list = []
+urlpatterns += slo_urlpatterns

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 MINUTE = timedelta(minutes=1)
 
@@ -168,7 +169,10 @@ def error_budget(
 ) -> ErrorBudget:
     window = timedelta(days=window_days)
     window_start = now - window
-    budget = _minutes(window) * (100 - target_percent) / 100
+    # Decimal keeps 99.9% of 43,200 minutes at exactly 43.2, so that consumption
+    # equal to the threshold is not pushed over it by a rounding error.
+    spare = (100 - Decimal(str(target_percent))) / 100
+    budget = float(Decimal(window_days * 1440) * spare)
     consumed, covered = consumed_minutes(
         impacts, measurements, window_start, now, now=now
     )

@@ -34,7 +34,7 @@ class GateDecision:
             "service": self.service,
             "environment": self.environment,
             "frozen": self.frozen,
-            "slos": [_budget_dict(budget) for budget in self.slos],
+            "slos": [budget_dict(budget) for budget in self.slos],
         }
         if self.override is not None:
             data["override"] = {
@@ -54,7 +54,7 @@ def _rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _budget_dict(budget: ErrorBudget) -> dict:
+def budget_dict(budget: ErrorBudget) -> dict:
     return {
         "id": budget.slo_id,
         "name": budget.name,
