@@ -1,9 +1,11 @@
 from django.urls import path
 
 from . import views
+from .slo.urls import slo_urlpatterns
 
 app_name = "metrics"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    *slo_urlpatterns,
 ]

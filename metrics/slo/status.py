@@ -10,7 +10,7 @@ from . import selectors
 from .budget import ErrorBudget, Impact, Measurement, error_budget
 
 
-def _budget(
+def budget_for(
     slo: SLO, impacts: list[Impact], measurements: list[Measurement], now: datetime
 ) -> ErrorBudget:
     return error_budget(
@@ -50,7 +50,9 @@ def slo_statuses(
     now = now or timezone.now()
     impacts, measurements = load_inputs(slos, now=now)
     return [
-        _budget(slo, impacts.get(slo.service_id, []), measurements.get(slo.pk, []), now)
+        budget_for(
+            slo, impacts.get(slo.service_id, []), measurements.get(slo.pk, []), now
+        )
         for slo in slos
     ]
 
