@@ -12,7 +12,7 @@ waiting past the limit has missed it already.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -89,9 +89,11 @@ def last_months(now: datetime, count: int = 12) -> list[Month]:
     zone = timezone.get_current_timezone()
     months = []
     for index, (year, month) in enumerate(reversed(starts)):
-        start = datetime(year, month, 1, tzinfo=zone)
+        # In UTC: subtracting two datetimes that share a zone object ignores
+        # their offsets, which would give March the wrong length across DST.
+        start = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
         nxt = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-        end = now if index == count - 1 else nxt
+        end = now if index == count - 1 else nxt.astimezone(UTC)
         months.append(Month(label=f"{year}-{month:02d}", start=start, end=end))
     return months
 

@@ -1,7 +1,7 @@
 """Budgets of SLOs, computed from the record with one query per kind of row."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -47,7 +47,7 @@ def slo_statuses(
     slos: Sequence[SLO], *, now: datetime | None = None
 ) -> list[ErrorBudget]:
     """Budgets of many SLOs in two queries (their ``service`` should be selected)."""
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(UTC)
     impacts, measurements = load_inputs(slos, now=now)
     return [
         budget_for(
