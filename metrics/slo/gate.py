@@ -94,7 +94,12 @@ def gate(
     service_slug: str, environment: str, *, now: datetime | None = None
 ) -> GateDecision:
     now = now or timezone.now()
-    service = Service.objects.filter(slug=service_slug).first()
+    # One query finds the SLOs and their service; the service alone is looked up
+    # only when it has no SLO.
+    slos = selectors.slos_with_service(service__slug=service_slug)
+    service = (
+        slos[0].service if slos else Service.objects.filter(slug=service_slug).first()
+    )
     if service is None:
         return GateDecision(
             allowed=True,
@@ -103,7 +108,6 @@ def gate(
             reasons=[f"Service {service_slug!r} is unknown, so no SLO applies."],
         )
 
-    slos = selectors.slos_with_service(service=service)
     budgets = slo_statuses(slos, now=now)
     reasons = [_freeze_reason(budget) for budget in budgets if budget.frozen]
     decision = {"service": service.slug, "environment": environment, "slos": budgets}
