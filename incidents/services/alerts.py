@@ -255,7 +255,8 @@ def _settle_status(incident: Incident, keys, new_alerts, actor, now) -> None:
     incident.refresh_from_db()
     if _all_resolved(keys):
         if incident.status in (Status.INVESTIGATING, Status.IDENTIFIED):
-            ends = [a.ends_at for a in new_alerts if a.ends_at] or [now]
+            ends = [a.ends_at for a in new_alerts if a.status == RESOLVED and a.ends_at]
+            ends = ends or [now]
             at = max(min(max(ends), now), incident.started_at)
             change_status(
                 incident=incident, status=Status.MONITORING, actor=actor, at=at

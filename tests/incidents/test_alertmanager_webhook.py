@@ -318,3 +318,26 @@ def test_viewers_cannot_post_alerts(viewer):
 
     assert response.status_code == 403
     assert not Incident.objects.exists()
+
+
+def test_a_firing_alert_with_a_future_end_time_is_still_firing(api):
+    # Older Alertmanagers send startsAt + resolve_timeout as a firing alert's end.
+    body = payload("firing")
+    for alert in body["alerts"]:
+        alert["endsAt"] = "2025-05-02T12:10:00.000000000Z"
+
+    response = post(api, body)
+
+    assert response.status_code == 201
+    incident = Incident.objects.get()
+    assert incident.status == Incident.Status.INVESTIGATING
+    assert alert_entries(incident) == ["firing", "firing"]
+
+
+def test_the_incident_reaches_monitoring_at_the_last_resolution(api):
+    post(api, payload("firing"))
+
+    post(api, payload("resolved"))
+
+    entry = Incident.objects.get().timeline.get(data__to="monitoring")
+    assert entry.occurred_at == at(2025, 5, 2, 12, 31, 1)
