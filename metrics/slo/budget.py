@@ -75,6 +75,10 @@ class ErrorBudget:
         return "frozen" if self.frozen else "ok"
 
     @property
+    def target_label(self) -> str:
+        return f"{self.target_percent:g}"
+
+    @property
     def remaining_share(self) -> float | None:
         if self.consumed_share is None:
             return None

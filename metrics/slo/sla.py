@@ -7,8 +7,10 @@ measured over its real minutes. The current month counts up to now. Impact minut
 are merged and weighted exactly as for error budgets (see ``budget``).
 
 Response time runs from detection (or impact start when detection is unknown) to
-acknowledgement; resolution time from impact start to resolution. An incident still
-waiting past the limit has missed it already.
+the first sign that someone acted: acknowledgement, else mitigation, else
+resolution (an incident resolved without an explicit acknowledgement was responded
+to). Resolution time runs from impact start to resolution. An incident still
+waiting past a limit has missed it already.
 """
 
 from dataclasses import dataclass
@@ -102,27 +104,30 @@ def _missed(
     since: datetime, now: datetime, response: timedelta, resolution: timedelta
 ) -> list[MissedIncident]:
     late = (
-        Q(acknowledged_at__isnull=True, reported__lt=now - response)
-        | Q(acknowledged_at__gt=F("reported") + response)
+        Q(responded__isnull=True, reported__lt=now - response)
+        | Q(responded__gt=F("reported") + response)
         | Q(resolved_at__isnull=True, started_at__lt=now - resolution)
         | Q(resolved_at__gt=F("started_at") + resolution)
     )
     incidents = (
         Incident.objects.filter(started_at__gte=since, started_at__lt=now)
-        .annotate(reported=Coalesce("detected_at", "started_at"))
+        .annotate(
+            reported=Coalesce("detected_at", "started_at"),
+            responded=Coalesce("acknowledged_at", "mitigated_at", "resolved_at"),
+        )
         .filter(late)
         .prefetch_related("services")
         .order_by("-started_at", "-id")
     )
     found = []
     for incident in incidents:
-        acked, resolved = incident.acknowledged_at, incident.resolved_at
+        responded, resolved = incident.responded, incident.resolved_at
         found.append(
             MissedIncident(
                 incident=incident,
-                response=(acked - incident.reported) if acked else None,
+                response=(responded - incident.reported) if responded else None,
                 resolution=(resolved - incident.started_at) if resolved else None,
-                missed_response=(acked or now) - incident.reported > response,
+                missed_response=(responded or now) - incident.reported > response,
                 missed_resolution=(resolved or now) - incident.started_at > resolution,
             )
         )

@@ -152,3 +152,12 @@ def test_the_sla_page_needs_a_role(client, outsider):
     client.force_login(outsider)
 
     assert client.get("/metrics/sla/").status_code == 403
+
+
+def test_an_incident_resolved_without_acknowledgement_was_responded_to(checkout):
+    # Resolved 40 minutes in, never explicitly acknowledged: no miss.
+    make_incident(
+        [checkout], started_at=at(2025, 6, 1), resolved_at=at(2025, 6, 1, 0, 40)
+    )
+
+    assert sla_report(now=NOW).missed == []
