@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from accounts.roles import can_respond
 from incidents.errors import DomainError
 from incidents.models import Service
 
@@ -27,7 +28,8 @@ def slo_list(request):
         {"slo": slo, "budget": budget}
         for slo, budget in zip(slos, slo_statuses(slos), strict=True)
     ]
-    return render(request, "metrics/slo_list.html", {"rows": rows})
+    context = {"rows": rows, "can_manage_slos": can_respond(request.user)}
+    return render(request, "metrics/slo_list.html", context)
 
 
 def _save(request, form, slo=None):

@@ -181,3 +181,11 @@ def test_the_slo_list_shows_every_slo_with_its_state(
     assert response.status_code == 200
     assert "checkout" in html and "search" in html
     assert "frozen" in html
+
+
+def test_viewers_see_the_slo_list_without_management_links(viewer_client, frozen_slo):
+    html = viewer_client.get("/metrics/slos/").content.decode()
+
+    assert "availability" in html
+    assert "Add an SLO" not in html
+    assert f"/metrics/slos/{frozen_slo.pk}/edit/" not in html
