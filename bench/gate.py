@@ -146,11 +146,11 @@ def client_loop(raw: str, requests: int, seed_: int, out: list[float]) -> None:
     conn.close()
 
 
-def load_round(raw: str, requests: int) -> list[float]:
-    results: list[list[float]] = [[] for _ in range(CLIENTS)]
+def load_round(raw: str, requests: int, clients: int) -> list[float]:
+    results: list[list[float]] = [[] for _ in range(clients)]
     threads = [
         threading.Thread(target=client_loop, args=(raw, requests, i, results[i]))
-        for i in range(CLIENTS)
+        for i in range(clients)
     ]
     for thread in threads:
         thread.start()
@@ -181,6 +181,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=100, help="per client")
+    parser.add_argument("--clients", type=int, default=CLIENTS)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (hs_slo).")
@@ -213,10 +214,10 @@ def main() -> None:
     )
     try:
         wait_for_server(server)
-        load_round(raw, 10)  # warm-up: connections, imports, caches
+        load_round(raw, 10, args.clients)  # warm-up: connections, imports, caches
         medians, p95s = [], []
         for index in range(args.rounds):
-            latencies = load_round(raw, args.requests)
+            latencies = load_round(raw, args.requests, args.clients)
             medians.append(statistics.median(latencies) * 1000)
             p95s.append(p95(latencies) * 1000)
             print(
@@ -224,7 +225,7 @@ def main() -> None:
                 f"median {medians[-1]:.1f} ms, p95 {p95s[-1]:.1f} ms"
             )
         print(
-            f"gate with {CLIENTS} clients, gunicorn 2 workers: median of medians "
+            f"gate with {args.clients} clients, gunicorn 2 workers: median of medians "
             f"{statistics.median(medians):.1f} ms, median p95 "
             f"{statistics.median(p95s):.1f} ms"
         )
