@@ -135,3 +135,18 @@ def test_integrations_cannot_manage_slos(api, checkout):
 
     assert response.status_code == 403
     assert not SLO.objects.exists()
+
+
+def test_the_slo_list_takes_a_fixed_number_of_queries(
+    viewer, checkout, django_assert_num_queries
+):
+    for index in range(5):
+        SLO.objects.create(
+            service=make_service(f"s{index}"), name="a", target_percent=99
+        )
+    client = client_for(viewer)
+
+    with django_assert_num_queries(3):  # groups of the viewer, count, page
+        response = client.get("/api/slos/")
+
+    assert response.json()["count"] == 5
