@@ -5,7 +5,11 @@ import csv
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -21,6 +25,7 @@ from .slo.selectors import slos_with_service
 from .slo.sla import sla_report
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def slo_list(request):
     slos = sorted(slos_with_service(), key=lambda slo: (slo.service.slug, slo.name))
@@ -40,6 +45,7 @@ def _save(request, form, slo=None):
         return None
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(Role.RESPONDER)
 def slo_create(request):
     initial = {"service": request.GET.get("service")}
@@ -52,6 +58,7 @@ def slo_create(request):
     return render(request, "metrics/slo_form.html", {"form": form, "slo": None})
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(Role.RESPONDER)
 def slo_edit(request, pk: int):
     slo = get_object_or_404(SLO.objects.select_related("service"), pk=pk)
@@ -108,6 +115,7 @@ def _iso(value) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def sla(request):
     report = sla_report()
