@@ -118,7 +118,7 @@ def _iso(value) -> str:
 @require_GET
 @role_required(Role.VIEWER)
 def sla(request):
-    report = sla_report()
+    report = sla_report(user=request.user)
     export = request.GET.get("export")
     if export == "availability":
         return _csv(

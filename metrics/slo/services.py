@@ -9,6 +9,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
+from accounts.models import AuditEvent
 from incidents.errors import DomainError
 from incidents.models import Service
 from incidents.services.notifications import notify
@@ -107,6 +109,16 @@ def override_freeze(
         expires_at=now + timedelta(hours=hours),
     )
     who = actor.get_username() if actor else "someone"
+    audit.record(
+        AuditEvent.Action.FREEZE_OVERRIDE,
+        actor=actor,
+        target=service.slug,
+        detail={
+            "override": override.pk,
+            "reason": override.reason[:300],
+            "expires_at": override.expires_at.isoformat(),
+        },
+    )
     notify(
         event="slo.freeze_overridden",
         payload={

@@ -101,7 +101,11 @@ def last_months(now: datetime, count: int = 12) -> list[Month]:
 
 
 def _missed(
-    since: datetime, now: datetime, response: timedelta, resolution: timedelta
+    since: datetime,
+    now: datetime,
+    response: timedelta,
+    resolution: timedelta,
+    user=None,
 ) -> list[MissedIncident]:
     late = (
         Q(responded__isnull=True, reported__lt=now - response)
@@ -109,8 +113,9 @@ def _missed(
         | Q(resolved_at__isnull=True, started_at__lt=now - resolution)
         | Q(resolved_at__gt=F("started_at") + resolution)
     )
+    visible = Incident.objects.visible_to(user) if user else Incident.objects.all()
     incidents = (
-        Incident.objects.filter(started_at__gte=since, started_at__lt=now)
+        visible.filter(started_at__gte=since, started_at__lt=now)
         .annotate(
             reported=Coalesce("detected_at", "started_at"),
             responded=Coalesce("acknowledged_at", "mitigated_at", "resolved_at"),
@@ -134,7 +139,11 @@ def _missed(
     return found
 
 
-def sla_report(*, now: datetime | None = None, months: int = 12) -> SLAReport:
+def sla_report(
+    *, now: datetime | None = None, months: int = 12, user=None
+) -> SLAReport:
+    """The report; with ``user``, the incidents listed are those the user may see
+    (availability still counts every incident: it reveals no detail)."""
     now = now or timezone.now()
     target = sla_target()
     response = getattr(settings, "SLA_RESPONSE_TIME", DEFAULT_RESPONSE)
@@ -162,7 +171,7 @@ def sla_report(*, now: datetime | None = None, months: int = 12) -> SLAReport:
             )
         rows.append(ServiceRow(service=service, months=figures))
 
-    missed = _missed(since, now, response, resolution)
+    missed = _missed(since, now, response, resolution, user)
     return SLAReport(
         target=target,
         response_limit=response,

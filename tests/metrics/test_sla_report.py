@@ -161,3 +161,12 @@ def test_an_incident_resolved_without_acknowledgement_was_responded_to(checkout)
     )
 
     assert sla_report(now=NOW).missed == []
+
+
+def test_restricted_incidents_are_listed_only_to_those_who_may_see_them(
+    checkout, viewer, admin_user
+):
+    make_incident([checkout], started_at=at(2025, 6, 1), is_restricted=True)
+
+    assert sla_report(now=NOW, user=viewer).missed == []
+    assert len(sla_report(now=NOW, user=admin_user).missed) == 1
