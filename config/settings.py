@@ -1,5 +1,6 @@
 """Hindsight settings, read from the environment (see README, "Configuration")."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -229,6 +230,34 @@ HINDSIGHT_BASE_URL = env_url("HINDSIGHT_BASE_URL", schemes=("http", "https")) or
     "http://127.0.0.1:8000"
 )
 DORA_BENCHMARK_YEAR = env_int("DORA_BENCHMARK_YEAR", 2023)
+
+# --- SLOs, SLA and alerts (metrics/slo/, incidents/services/alerts.py) ---------------
+SLO_OVERRIDE_MAX_HOURS = env_int("SLO_OVERRIDE_MAX_HOURS", 72, minimum=1)
+SLA_TARGET_PERCENT = env_str("SLA_TARGET_PERCENT", "99.5")
+if (
+    not re.fullmatch(r"\d{1,3}(\.\d+)?", SLA_TARGET_PERCENT)
+    or float(SLA_TARGET_PERCENT) > 100
+):
+    raise ImproperlyConfigured("SLA_TARGET_PERCENT must be a percentage such as 99.5")
+SLA_RESPONSE_TIME = env_duration("SLA_RESPONSE_TIME", timedelta(hours=24))
+SLA_RESOLUTION_TIME = env_duration("SLA_RESOLUTION_TIME", timedelta(hours=48))
+ALERTMANAGER_SEVERITY_LABEL = env_str("ALERTMANAGER_SEVERITY_LABEL", "severity")
+ALERTMANAGER_SERVICE_LABELS = env_list(
+    "ALERTMANAGER_SERVICE_LABELS", ["service", "app", "job"]
+)
+# "critical=SEV1,warning=SEV3": label value -> severity; unset keeps the defaults.
+_severity_pairs = env_list("ALERTMANAGER_SEVERITY_MAP", [])
+if any(
+    not re.fullmatch(r"[^=]+=SEV[1-4]", pair, re.IGNORECASE) for pair in _severity_pairs
+):
+    raise ImproperlyConfigured(
+        "ALERTMANAGER_SEVERITY_MAP must look like critical=SEV1,warning=SEV3"
+    )
+if _severity_pairs:
+    ALERTMANAGER_SEVERITY_MAP = {
+        label: severity.upper()
+        for label, severity in (pair.split("=") for pair in _severity_pairs)
+    }
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
