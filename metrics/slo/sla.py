@@ -13,6 +13,7 @@ to). Resolution time runs from impact start to resolution. An incident still
 waiting past a limit has missed it already.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, Service
 
-from .budget import MINUTE, weighted_minutes
+from .budget import MINUTE, Impact, weighted_minutes
 from .selectors import impacts_by_service
 
 DEFAULT_TARGET = Decimal("99.5")
@@ -139,6 +140,32 @@ def _missed(
     return found
 
 
+def _by_month(
+    impacts: list[Impact], calendar: list[Month], now: datetime
+) -> list[list[Impact]]:
+    """The impacts overlapping each month, so that each month's sweep looks only
+    at its own incidents (most last hours, so nearly all fall in one month)."""
+    starts = [month.start for month in calendar]
+    buckets: list[list[Impact]] = [[] for _ in calendar]
+    for impact in impacts:
+        end = impact.end or now
+        index = max(bisect_right(starts, impact.start) - 1, 0)
+        while index < len(calendar) and calendar[index].start < end:
+            buckets[index].append(impact)
+            index += 1
+    return buckets
+
+
+def _figure(month: Month, used: float, target: Decimal) -> MonthFigure:
+    availability = 100 * (1 - used / month.minutes) if month.minutes else 100.0
+    return MonthFigure(
+        month=month,
+        impact_minutes=used,
+        availability=availability,
+        met=Decimal(str(availability)) >= target,
+    )
+
+
 def sla_report(
     *, now: datetime | None = None, months: int = 12, user=None
 ) -> SLAReport:
@@ -155,20 +182,13 @@ def sla_report(
     impacts = impacts_by_service([s.pk for s in services], since=since, until=now)
     rows = []
     for service in services:
-        figures = []
-        for month in calendar:
-            used = weighted_minutes(
-                impacts.get(service.pk, []), month.start, month.end, now=now
+        buckets = _by_month(impacts.get(service.pk, []), calendar, now)
+        figures = [
+            _figure(
+                month, weighted_minutes(bucket, month.start, month.end, now=now), target
             )
-            availability = 100 * (1 - used / month.minutes) if month.minutes else 100
-            figures.append(
-                MonthFigure(
-                    month=month,
-                    impact_minutes=used,
-                    availability=availability,
-                    met=Decimal(str(availability)) >= target,
-                )
-            )
+            for month, bucket in zip(calendar, buckets, strict=True)
+        ]
         rows.append(ServiceRow(service=service, months=figures))
 
     missed = _missed(since, now, response, resolution, user)
