@@ -63,12 +63,26 @@ POLICY: dict[str, dict[str, frozenset]] = {
     "incidents:action-item-edit": page(read=WRITERS, write=WRITERS),
     "incidents:service-detail": page(),
     "metrics:dashboard": page(),
+    "metrics:slo-list": page(),
+    "metrics:slo-create": page(read=WRITERS, write=WRITERS),
+    "metrics:slo-edit": page(read=WRITERS, write=WRITERS),
+    "metrics:slo-delete": action(),
+    "metrics:freeze-override": action(ADMINS),
+    "metrics:sla": page(),
+    "metrics:records": page(),
     # API
     "api-root": {"GET": PEOPLE},
     "api-schema": {"GET": PEOPLE},
     "api-docs": {"GET": PEOPLE},
     "deployment-list": {"GET": PEOPLE, "POST": WRITERS | {INTEGRATION}},
     "deployment-detail": {"GET": PEOPLE, "PATCH": WRITERS | {INTEGRATION}},
+    "webhook-alertmanager": {"POST": WRITERS | {INTEGRATION}},
+    "slo-list": {"GET": PEOPLE, "POST": WRITERS},
+    "slo-detail": {"GET": PEOPLE, "PUT": WRITERS, "PATCH": WRITERS, "DELETE": WRITERS},
+    "slo-events": {"GET": PEOPLE, "POST": WRITERS | {INTEGRATION}},
+    "gate": {"GET": PEOPLE | {INTEGRATION}},
+    "metrics-dora": {"GET": PEOPLE},
+    "freeze-override-list": {"GET": PEOPLE, "POST": ADMINS},
 }
 
 

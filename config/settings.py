@@ -1,5 +1,6 @@
 """Hindsight settings, read from the environment (see README, "Configuration")."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -137,7 +138,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks_digest.send_action_item_digests",
         "schedule": timedelta(hours=1),
     },
+    "evaluate-slos": {
+        "task": "metrics.tasks_slo.evaluate_slos",
+        "schedule": timedelta(minutes=env_int("SLO_EVALUATE_MINUTES", 5, minimum=1)),
+    },
 }
+CELERY_IMPORTS = ["metrics.tasks_slo"]
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -244,6 +250,33 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hindsight@localhost")
+# --- SLOs, SLA and alerts (metrics/slo/, incidents/services/alerts.py) ---------------
+SLO_OVERRIDE_MAX_HOURS = env_int("SLO_OVERRIDE_MAX_HOURS", 72, minimum=1)
+SLA_TARGET_PERCENT = env_str("SLA_TARGET_PERCENT", "99.5")
+if (
+    not re.fullmatch(r"\d{1,3}(\.\d+)?", SLA_TARGET_PERCENT)
+    or float(SLA_TARGET_PERCENT) > 100
+):
+    raise ImproperlyConfigured("SLA_TARGET_PERCENT must be a percentage such as 99.5")
+SLA_RESPONSE_TIME = env_duration("SLA_RESPONSE_TIME", timedelta(hours=24))
+SLA_RESOLUTION_TIME = env_duration("SLA_RESOLUTION_TIME", timedelta(hours=48))
+ALERTMANAGER_SEVERITY_LABEL = env_str("ALERTMANAGER_SEVERITY_LABEL", "severity")
+ALERTMANAGER_SERVICE_LABELS = env_list(
+    "ALERTMANAGER_SERVICE_LABELS", ["service", "app", "job"]
+)
+# "critical=SEV1,warning=SEV3": label value -> severity; unset keeps the defaults.
+_severity_pairs = env_list("ALERTMANAGER_SEVERITY_MAP", [])
+if any(
+    not re.fullmatch(r"[^=]+=SEV[1-4]", pair, re.IGNORECASE) for pair in _severity_pairs
+):
+    raise ImproperlyConfigured(
+        "ALERTMANAGER_SEVERITY_MAP must look like critical=SEV1,warning=SEV3"
+    )
+if _severity_pairs:
+    ALERTMANAGER_SEVERITY_MAP = {
+        label: severity.upper()
+        for label, severity in (pair.split("=") for pair in _severity_pairs)
+    }
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
