@@ -1,8 +1,28 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import ApiTokenViewSet
+
+from ..webhooks.views import GitHubWebhookView, GitLabWebhookView
+from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
 from .deployments import DeploymentViewSet
+from .incidents import IncidentViewSet
+from .postmortems import ActionItemViewSet, PostmortemViewSet
+from .services import ServiceViewSet, WebhookDeliveryViewSet
 
 router = DefaultRouter()
+router.register("services", ServiceViewSet, basename="service")
 router.register("deployments", DeploymentViewSet, basename="deployment")
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("postmortems", PostmortemViewSet, basename="postmortem")
+router.register("action-items", ActionItemViewSet, basename="action-item")
+router.register("tokens", ApiTokenViewSet, basename="api-token")
+router.register(
+    "webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery"
+)
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("webhooks/github/", GitHubWebhookView.as_view(), name="webhook-github"),
+    path("webhooks/gitlab/", GitLabWebhookView.as_view(), name="webhook-gitlab"),
+    *router.urls,
+]

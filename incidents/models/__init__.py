@@ -1,5 +1,6 @@
 from .catalogue import Service, Team
 from .deployments import Commit, Deployment
+from .idempotency import IdempotencyKey
 from .incidents import Incident, TimelineEntry
 from .notifications import OutgoingWebhook, WebhookDelivery
 from .postmortems import ActionItem, Postmortem, PostmortemRevision
@@ -8,6 +9,7 @@ __all__ = [
     "ActionItem",
     "Commit",
     "Deployment",
+    "IdempotencyKey",
     "Incident",
     "OutgoingWebhook",
     "Postmortem",
