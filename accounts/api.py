@@ -14,7 +14,9 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         choices=Role.choices, default=Role.INTEGRATION, write_only=True
     )
     name = serializers.CharField(max_length=100)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ApiToken

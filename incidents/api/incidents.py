@@ -29,7 +29,12 @@ class IncidentSerializer(serializers.ModelSerializer):
     impact_percent = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
     )
-    commander = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    commander = serializers.CharField(
+        source="commander.username", read_only=True, allow_null=True
+    )
+    cause_source = serializers.ChoiceField(
+        choices=Incident.CauseSource.choices, read_only=True, allow_blank=True
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -98,7 +103,9 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.CharField(
+        source="author.username", read_only=True, allow_null=True
+    )
     occurred_at = InstantField(required=False)
 
     class Meta:

@@ -35,7 +35,9 @@ def etag_for(postmortem: Postmortem) -> str:
 class PostmortemSerializer(serializers.ModelSerializer):
     incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
     incident_key = serializers.CharField(source="incident.key", read_only=True)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.CharField(
+        source="author.username", read_only=True, allow_null=True
+    )
     body = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -10,7 +10,16 @@ from .incidents import IncidentViewSet
 from .postmortems import ActionItemViewSet, PostmortemViewSet
 from .services import ServiceViewSet, WebhookDeliveryViewSet
 
-router = DefaultRouter()
+
+class ApiRouter(DefaultRouter):
+    # Any segment reaches the view, which answers a bad id with the API's JSON 404
+    # instead of Django's HTML one (the default pattern stops at a dot).
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        viewset.lookup_value_regex = "[^/]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = ApiRouter()
 router.register("services", ServiceViewSet, basename="service")
 router.register("deployments", DeploymentViewSet, basename="deployment")
 router.register("incidents", IncidentViewSet, basename="incident")
