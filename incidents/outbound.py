@@ -120,14 +120,14 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def post_json(url: str, payload: dict, *, timeout: float = TIMEOUT_SECONDS) -> Answer:
+def post_json(url: str, payload: dict, *, timeout: float | None = None) -> Answer:
     """POST ``payload``; raise UnsafeTarget for a refused URL and OSError (including
     timeouts) for network trouble. Redirects are returned, never followed."""
     target = vet_url(url)
     connection_class = (
         _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     )
-    connection = connection_class(target, timeout)
+    connection = connection_class(target, timeout or TIMEOUT_SECONDS)
     body = json.dumps(payload).encode()
     try:
         connection.request(
