@@ -12,7 +12,7 @@ def test_the_message_says_what_ships_and_what_to_expect(db):
     service = make_service("checkout")
     for n, minutes in enumerate([5, 9, 7]):
         finished = at(2025, 5, 1, 10 + n)
-        make_deployment(
+        latest = make_deployment(
             service,
             version=f"v1.{n}",
             started_at=finished - timedelta(minutes=minutes),
@@ -51,7 +51,7 @@ def test_the_message_says_what_ships_and_what_to_expect(db):
     assert fields["Started"] == "2025-05-02 09:30:00 UTC"
     # median of 5, 9 and 7 minutes
     assert fields["Expected duration"] == "about 7 min 0 s (median of the last 3)"
-    assert fields["Rollback ready"] == "Yes: v1.2 (#%d)" % (deployment.pk - 1)
+    assert fields["Rollback ready"] == f"Yes: v1.2 (#{latest.pk})"
     changes = message["blocks"][2]["text"]["text"]
     assert changes.startswith("*Changes (12)*")
     assert "Subject 0 &lt;b&gt;" in changes
