@@ -53,7 +53,8 @@ class DeploymentViewSet(
     ends and PATCH its status when it ends."""
 
     serializer_class = DeploymentSerializer
-    integration_methods = ("POST", "PATCH")
+    # Pipelines read too: the CI snippet asks for the previous deployment's SHA.
+    integration_methods = ("GET", "HEAD", "POST", "PATCH")
     filterset_class = DeploymentFilter
     ordering_fields = ["finished_at", "started_at", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -264,7 +264,9 @@ def test_the_list_takes_a_fixed_number_of_queries(
     assert len(response.json()["results"]) == 5
 
 
-def test_an_integration_token_cannot_read_the_list(api):
-    response = api.get(URL)
+def test_an_integration_token_reads_deployments_but_nothing_else(api):
+    deployments = api.get(URL)
+    incidents = api.get("/api/incidents/")
 
-    assert response.status_code == 403
+    assert deployments.status_code == 200
+    assert incidents.status_code == 403
