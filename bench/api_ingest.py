@@ -204,10 +204,12 @@ def main() -> None:
         f"{CLIENTS} clients, gunicorn 2 workers, {args.database_url.split('@')[-1]}"
     )
     for name, rows in results.items():
+        rate = statistics.median(r["per_second"] for r in rows)
+        p95 = statistics.median(r["p95_ms"] for r in rows)
+        typical = statistics.median(r["median_ms"] for r in rows)
         print(
-            f"{name:>6}: median {statistics.median(r['per_second'] for r in rows):.0f} "
-            f"deployments/s, p95 {statistics.median(r['p95_ms'] for r in rows):.0f} ms, "
-            f"median latency {statistics.median(r['median_ms'] for r in rows):.0f} ms"
+            f"{name:>6}: median {rate:.0f} deployments/s, p95 {p95:.0f} ms, "
+            f"median latency {typical:.0f} ms"
         )
 
 

@@ -6,7 +6,7 @@ into ``{"error": {"code", "message", "fields"}}``; HTML views show the message."
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -63,6 +63,11 @@ def api_exception_handler(exc, context):
         logger.debug("Refused request: %s", exc.message)
         return Response(
             _error_body(exc.code, exc.message, exc.as_fields()), status=exc.status_code
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            _error_body("too_large", "The request body is too large."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(

@@ -15,8 +15,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import Role
+from accounts.services import create_api_token
 from config.wsgi import application
-from incidents.models import OutgoingWebhook
+from incidents.models import OutgoingWebhook, WebhookDelivery
 
 from .factories import (
     at,
@@ -43,15 +44,40 @@ EXAMPLES = settings(
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _seed_record():
-    """A little of everything, so that ids the fuzzer tries sometimes exist."""
+def _seed_record() -> dict:
+    """A little of everything; detail operations are aimed at these records, since
+    ids the fuzzer invents almost never exist."""
     service = make_service("checkout")
-    deployment = make_deployment(service, finished_at=at(2025, 5, 1, 12))
+    deployment = make_deployment(
+        service, status="in_progress", started_at=at(2025, 5, 1, 12)
+    )
     incident = make_incident([service], started_at=at(2025, 5, 1, 13))
     postmortem = make_postmortem(incident)
-    make_action_item(postmortem)
-    OutgoingWebhook.objects.create(name="chat", url="https://hooks.example.com/x")
-    return deployment
+    item = make_action_item(postmortem)
+    webhook = OutgoingWebhook.objects.create(
+        name="chat", url="https://hooks.example.com/x"
+    )
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, event="deployment.finished", payload={"text": "x"}
+    )
+    spare = create_api_token(name="spare")[0]
+    return {
+        "services": "checkout",
+        "deployments": deployment.pk,
+        "incidents": incident.pk,
+        "postmortems": postmortem.pk,
+        "action-items": item.pk,
+        "webhook-deliveries": delivery.pk,
+        "tokens": spare.pk,
+    }
+
+
+def aim_at_seeded(case, records: dict) -> None:
+    resource = case.operation.path.split("/")[2]
+    if not case.path_parameters or resource not in records:
+        return
+    key = "slug" if resource == "services" else "id"
+    case.path_parameters[key] = records[resource]
 
 
 # Loading the schema reads no table, so it can happen at collection time.
@@ -67,7 +93,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CONF
 def seeded(db, settings):
     # Notifications are queued but never sent anywhere during the run.
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    _seed_record()
+    return _seed_record()
 
 
 @pytest.fixture
@@ -82,7 +108,9 @@ def viewer_token(seeded):
 
 @schema.parametrize()
 @EXAMPLES
-def test_no_request_gets_a_server_error_or_breaks_the_schema(case, admin_token):
+def test_no_request_gets_a_server_error_or_breaks_the_schema(case, seeded, admin_token):
+    aim_at_seeded(case, seeded)
+
     case.call_and_validate(
         headers={"Authorization": f"Bearer {admin_token}"}, checks=CHECKS
     )
@@ -90,7 +118,9 @@ def test_no_request_gets_a_server_error_or_breaks_the_schema(case, admin_token):
 
 @schema.parametrize()
 @EXAMPLES
-def test_a_viewer_token_changes_nothing(case, viewer_token):
+def test_a_viewer_token_changes_nothing(case, seeded, viewer_token):
+    aim_at_seeded(case, seeded)
+
     response = case.call(headers={"Authorization": f"Bearer {viewer_token}"})
 
     assert response.status_code < 500

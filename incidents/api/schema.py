@@ -2,7 +2,6 @@
 error shape (incidents.errors) that every operation may answer with."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import serializers
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -35,15 +34,12 @@ _COMMON = {
     "415": "Unsupported request media type.",
 }
 _UNSAFE = {
+    "413": "The request body is too large.",
     "409": "The record changed in a way that conflicts with the request.",
     "412": "The If-Match version is stale.",
     "422": "The request is well formed but breaks a rule of the record.",
     "428": "This write needs an If-Match header.",
 }
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = serializers.DictField()
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
