@@ -5,6 +5,8 @@ that no write succeeds without the role for it."""
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -87,6 +89,18 @@ CONFIG = SchemathesisConfig.from_dict(
     {"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}}
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CONFIG)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    # Requests go through the bare WSGI app, which closes a connection that is not
+    # in autocommit at the end of each request: in a test that is the connection
+    # holding the test's transaction. Django's own test client does the same.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
