@@ -140,3 +140,13 @@ def test_a_viewer_token_changes_nothing(case, seeded, viewer_token):
     assert response.status_code < 500
     if case.method.upper() in WRITES and not case.path.startswith("/api/webhooks/"):
         assert response.status_code >= 400, (case.method, case.path)
+
+
+def test_the_interactive_docs_are_served_from_hindsight_itself(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "cdn" not in page.lower()
+    assert "unpkg" not in page.lower()
