@@ -87,5 +87,5 @@ class ApiTokenViewSet(
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         token = self.get_object()
-        revoke_api_token(token=token)
+        revoke_api_token(token=token, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=token.pk)).data)

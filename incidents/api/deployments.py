@@ -2,7 +2,9 @@ import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from ..errors import DomainError
@@ -19,6 +21,12 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "another body is refused with 422.",
 )
 _MAX_KEY_LENGTH = 200
+
+
+class PreviousDeploymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deployment
+        fields = ["id", "version", "commit_sha", "finished_at"]
 
 
 class DeploymentFilter(django_filters.FilterSet):
@@ -53,8 +61,7 @@ class DeploymentViewSet(
     ends and PATCH its status when it ends."""
 
     serializer_class = DeploymentSerializer
-    # Pipelines read too: the CI snippet asks for the previous deployment's SHA.
-    integration_methods = ("GET", "HEAD", "POST", "PATCH")
+    integration_methods = ("POST", "PATCH")
     filterset_class = DeploymentFilter
     ordering_fields = ["finished_at", "started_at", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -100,6 +107,47 @@ class DeploymentViewSet(
         )
         body = self.get_serializer(self.get_queryset().get(pk=deployment.pk)).data
         return Response(body, status=status.HTTP_201_CREATED if created else 200)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("service", OpenApiTypes.STR, required=True),
+            OpenApiParameter("environment", OpenApiTypes.STR, required=True),
+        ],
+        responses={200: PreviousDeploymentSerializer},
+        summary="The latest successful deployment of a service to an environment",
+        description="What a pipeline needs to list the commits since the previous "
+        "deployment (404 when there is none). Integration tokens may ask.",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        integration_methods=("GET", "HEAD"),
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def previous(self, request):
+        service = request.query_params.get("service", "").strip()
+        environment = request.query_params.get("environment", "").strip()
+        missing = {
+            name: ["This parameter is required."]
+            for name, value in (("service", service), ("environment", environment))
+            if not value
+        }
+        if missing:
+            raise ValidationError(missing)
+
+        deployment = (
+            Deployment.objects.filter(
+                service__slug=service,
+                environment=environment,
+                status=Deployment.Status.SUCCESS,
+            )
+            .order_by("-finished_at", "-id")
+            .first()
+        )
+        if deployment is None:
+            raise NotFound(f"No successful deployment of {service} to {environment}.")
+        return Response(PreviousDeploymentSerializer(deployment).data)
 
     @extend_schema(
         request=DeploymentUpdateSerializer, responses={200: DeploymentSerializer}

@@ -161,7 +161,8 @@ class IncidentViewSet(
 
     def get_queryset(self):
         return (
-            Incident.objects.select_related("commander")
+            Incident.objects.visible_to(self.request.user)
+            .select_related("commander")
             .prefetch_related("services")
             .order_by("-started_at", "-id")
             .distinct()

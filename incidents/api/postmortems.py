@@ -32,8 +32,21 @@ def etag_for(postmortem: Postmortem) -> str:
     return f'"{postmortem.version}"'
 
 
+class VisibleIncidentField(serializers.PrimaryKeyRelatedField):
+    """An incident the requesting person may see; others do not exist for them."""
+
+    def get_queryset(self):
+        return Incident.objects.visible_to(self.context["request"].user)
+
+
+class VisiblePostmortemField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        user = self.context["request"].user
+        return Postmortem.objects.filter(incident__in=Incident.objects.visible_to(user))
+
+
 class PostmortemSerializer(serializers.ModelSerializer):
-    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
+    incident = VisibleIncidentField()
     incident_key = serializers.CharField(source="incident.key", read_only=True)
     author = serializers.CharField(
         source="author.username", read_only=True, allow_null=True
@@ -101,8 +114,10 @@ class PostmortemViewSet(
     ordering_fields = ["created_at", "updated_at", "id"]
 
     def get_queryset(self):
+        visible = Incident.objects.visible_to(self.request.user)
         return (
-            Postmortem.objects.select_related("incident", "author")
+            Postmortem.objects.filter(incident__in=visible)
+            .select_related("incident", "author")
             .prefetch_related("action_items")
             .order_by("-created_at", "-id")
         )
@@ -191,6 +206,7 @@ def _base_version(request, postmortem: Postmortem) -> int:
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
+    postmortem = VisiblePostmortemField()
     owner = serializers.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
@@ -239,7 +255,12 @@ class ActionItemViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return ActionItem.objects.select_related("owner").order_by("due_date", "id")
+        visible = Incident.objects.visible_to(self.request.user)
+        return (
+            ActionItem.objects.filter(postmortem__incident__in=visible)
+            .select_related("owner")
+            .order_by("due_date", "id")
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

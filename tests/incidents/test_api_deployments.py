@@ -264,9 +264,42 @@ def test_the_list_takes_a_fixed_number_of_queries(
     assert len(response.json()["results"]) == 5
 
 
-def test_an_integration_token_reads_deployments_but_nothing_else(api):
-    deployments = api.get(URL)
-    incidents = api.get("/api/incidents/")
+def test_an_integration_token_cannot_read_the_list(api):
+    response = api.get(URL)
 
-    assert deployments.status_code == 200
-    assert incidents.status_code == 403
+    assert response.status_code == 403
+
+
+def test_a_pipeline_asks_for_the_previous_successful_deployment(api):
+    checkout = make_service("checkout")
+    wanted = make_deployment(checkout, commit_sha="abc1234", finished_at=at(2025, 5, 2))
+    make_deployment(checkout, finished_at=at(2025, 5, 1))
+    make_deployment(checkout, status="failure", finished_at=at(2025, 5, 3))
+    make_deployment(checkout, environment="staging", finished_at=at(2025, 5, 4))
+
+    response = api.get(
+        f"{URL}previous/", {"service": "checkout", "environment": "production"}
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": wanted.pk,
+        "version": wanted.version,
+        "commit_sha": "abc1234",
+        "finished_at": "2025-05-02T00:00:00Z",
+    }
+
+
+def test_without_a_previous_deployment_the_answer_is_404(api):
+    response = api.get(
+        f"{URL}previous/", {"service": "checkout", "environment": "production"}
+    )
+
+    assert response.status_code == 404
+
+
+def test_asking_for_the_previous_deployment_needs_service_and_environment(api):
+    response = api.get(f"{URL}previous/", {"service": "checkout"})
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"environment"}

@@ -229,3 +229,25 @@ def test_the_incident_list_takes_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert response.json()["count"] == 5
+
+
+def test_a_restricted_incident_is_hidden_from_those_outside_it(viewer_api):
+    hidden = make_incident(is_restricted=True)
+    shown = make_incident()
+
+    listed = viewer_api.get(URL)
+    detail = viewer_api.get(f"{URL}{hidden.pk}/")
+    timeline = viewer_api.get(f"{URL}{hidden.pk}/timeline/")
+
+    assert [i["id"] for i in listed.json()["results"]] == [shown.pk]
+    assert detail.status_code == 404
+    assert timeline.status_code == 404
+
+
+def test_a_restricted_incident_is_shown_to_its_responders(viewer_api, viewer):
+    incident = make_incident(is_restricted=True)
+    incident.responders.add(viewer)
+
+    response = viewer_api.get(f"{URL}{incident.pk}/")
+
+    assert response.status_code == 200

@@ -176,3 +176,21 @@ def test_action_items_are_filtered_by_status_and_owner(responder_api, responder)
 
     assert response.status_code == 200
     assert [i["id"] for i in response.json()["results"]] == [wanted.pk]
+
+
+def test_postmortems_of_restricted_incidents_stay_hidden(responder_api):
+    hidden = make_postmortem(make_incident(is_restricted=True))
+    make_action_item(hidden)
+
+    listed = responder_api.get(URL)
+    detail = responder_api.get(f"{URL}{hidden.pk}/")
+    items = responder_api.get("/api/action-items/")
+    started = responder_api.post(
+        URL, {"incident": make_incident(is_restricted=True).pk, "body": "x"}
+    )
+
+    assert listed.json()["count"] == 0
+    assert detail.status_code == 404
+    assert items.json()["count"] == 0
+    assert started.status_code == 400
+    assert "incident" in started.json()["error"]["fields"]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0002_outgoing_webhooks'),
+        ('incidents', '0003_incident_responders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
