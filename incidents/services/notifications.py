@@ -3,9 +3,11 @@ wants the event, and deliver it after commit in a Celery task (incidents.tasks).
 
 import logging
 import statistics
+import threading
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connections, transaction
 
 from ..models import Deployment, OutgoingWebhook, WebhookDelivery
 
@@ -49,12 +51,36 @@ def notify(*, event: str, payload: dict, dedupe_key: str | None = None) -> list[
         delivery_ids.append(delivery.pk)
 
     if delivery_ids:
-        from ..tasks import deliver_webhook
-
-        transaction.on_commit(
-            lambda: [deliver_webhook.delay(pk) for pk in delivery_ids]
-        )
+        transaction.on_commit(lambda: _send(delivery_ids))
     return delivery_ids
+
+
+def _send(delivery_ids: list[int]) -> None:
+    from ..tasks import deliver_webhook
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        for pk in delivery_ids:
+            deliver_webhook.delay(pk)
+        return
+    # Without a broker Celery would run the task right here, inside the request that
+    # caused the notification, retries and timeouts included; a thread lets that
+    # request answer at once whatever the receiver does.
+    threading.Thread(
+        target=_deliver_in_background,
+        args=(delivery_ids,),
+        name="webhook-delivery",
+        daemon=True,
+    ).start()
+
+
+def _deliver_in_background(delivery_ids: list[int]) -> None:
+    from ..tasks import deliver_webhook
+
+    try:
+        for pk in delivery_ids:
+            deliver_webhook.apply(args=[pk])
+    finally:
+        connections.close_all()
 
 
 def announce_deployment(*, deployment: Deployment) -> list[int]:

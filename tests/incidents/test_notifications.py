@@ -110,8 +110,9 @@ def test_without_receivers_nothing_is_queued(db, django_assert_num_queries):
 
 @pytest.mark.parametrize("status", ["success", "failure"])
 def test_a_deployment_posted_finished_is_announced_once(
-    api, status, django_capture_on_commit_callbacks, monkeypatch
+    api, status, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     sent = []
     monkeypatch.setattr("incidents.tasks.deliver_webhook.delay", sent.append)
     OutgoingWebhook.objects.create(name="chat", url="https://hooks.example.com/x")
