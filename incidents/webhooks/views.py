@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
@@ -52,7 +53,7 @@ class _WebhookView(APIView):
             logger.info("Ignored %s webhook event %r", self.source, event_type[:64])
             return _ignored()
 
-        payload = _json(body)
+        payload = _json(self.json_text(request, body))
         try:
             event = self.read_event(payload)
         except PayloadError as error:
@@ -70,6 +71,9 @@ class _WebhookView(APIView):
 
     def verify(self, request, body: bytes) -> None:
         raise NotImplementedError
+
+    def json_text(self, request, body: bytes) -> bytes:
+        return body
 
     def event_type(self, request) -> str:
         raise NotImplementedError
@@ -114,7 +118,8 @@ class GitHubWebhookView(_WebhookView):
 
     @_schema(
         "X-Hub-Signature-256",
-        "GitHub `deployment_status` events (content type application/json), "
+        "GitHub `deployment_status` events (content type application/json or "
+        "GitHub's form encoding), "
         "signed with GITHUB_WEBHOOK_SECRET. Other events are acknowledged (202).",
     )
     def post(self, request):
@@ -135,6 +140,13 @@ class GitHubWebhookView(_WebhookView):
 
     def event_type(self, request) -> str:
         return request.headers.get("X-GitHub-Event", "")
+
+    def json_text(self, request, body: bytes) -> bytes:
+        # GitHub's default content type sends the JSON as a form field, payload=.
+        if not request.content_type.startswith("application/x-www-form-urlencoded"):
+            return body
+        fields = parse_qs(body.decode("utf-8", errors="replace"))
+        return fields.get("payload", [""])[0].encode()
 
     def is_deployment_event(self, event_type: str) -> bool:
         return event_type == "deployment_status"

@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from rest_framework.test import APIClient
@@ -212,3 +213,18 @@ def test_a_body_that_is_not_json_is_a_400(db):
     )
 
     assert response.status_code == 400
+
+
+def test_the_form_encoded_content_type_works_too(db):
+    body = urlencode({"payload": json.dumps(load("deployment_status_success"))})
+
+    response = APIClient().post(
+        URL,
+        body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_GITHUB_EVENT="deployment_status",
+        HTTP_X_HUB_SIGNATURE_256=sign(body.encode()),
+    )
+
+    assert response.status_code == 200, response.json()
+    assert Deployment.objects.get().external_id == "github:1425187712"
