@@ -129,6 +129,7 @@ def record_deployment(
         stored = _stored_repeat(idempotency, service_slug, environment, external_id)
         if stored is None:
             raise
+        logger.debug("Deployment %s was recorded by a concurrent request", stored.pk)
         return stored, False
 
     logger.info(
