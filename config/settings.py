@@ -132,6 +132,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.export_memory_bank",
         "schedule": timedelta(minutes=env_int("MEMORY_BANK_EXPORT_MINUTES", 15)),
     },
+    # Hourly, but each owner gets at most one digest per day (ActionItemDigest).
+    "send-action-item-digests": {
+        "task": "incidents.tasks_digest.send_action_item_digests",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------
@@ -224,6 +229,21 @@ HINDSIGHT_BASE_URL = env_url("HINDSIGHT_BASE_URL", schemes=("http", "https")) or
     "http://127.0.0.1:8000"
 )
 DORA_BENCHMARK_YEAR = env_int("DORA_BENCHMARK_YEAR", 2023)
+
+# --- Postmortems and e-mail -----------------------------------------------------------
+POSTMORTEM_DUE_DAYS = env_int("POSTMORTEM_DUE_DAYS", 5, minimum=1)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hindsight@localhost")
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -2,12 +2,15 @@ from django.contrib import admin
 
 from .models import (
     ActionItem,
+    ActionItemDigest,
+    BlamelessPhrase,
     Commit,
     Deployment,
     Incident,
     OutgoingWebhook,
     Postmortem,
     PostmortemRevision,
+    PostmortemTemplate,
     Service,
     Team,
     TimelineEntry,
@@ -124,3 +127,29 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "event", "webhook"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+
+@admin.register(PostmortemTemplate)
+class PostmortemTemplateAdmin(admin.ModelAdmin):
+    """The newest row is the template in use; placeholders are ${key}, ${title},
+    ${severity}, ${services}, ${started}, ${resolved}, ${zone} and ${timeline}."""
+
+    list_display = ["__str__", "updated_by", "updated_at"]
+    raw_id_fields = ["updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(BlamelessPhrase)
+class BlamelessPhraseAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "suggestion", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["phrase"]
+
+
+@admin.register(ActionItemDigest)
+class ActionItemDigestAdmin(admin.ModelAdmin):
+    list_display = ["owner", "day", "item_count", "sent_at"]
+    readonly_fields = ["owner", "day", "item_count", "sent_at"]

@@ -81,3 +81,7 @@ def _failed(
     if final:
         return "failed"
     raise TransientDeliveryError(error)
+
+
+# Tasks kept in their own modules, loaded here so the worker registers them.
+from .tasks_digest import send_action_item_digests  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import incidents, overview, postmortems
+from .views import action_items, incidents, overview, postmortems
 
 app_name = "incidents"
 
@@ -31,4 +31,55 @@ urlpatterns = [
     ),
     path("postmortems/", postmortems.postmortem_list, name="postmortems"),
     path("services/<slug:slug>/", overview.service_detail, name="service-detail"),
+]
+
+# Postmortems and action items (issue 5).
+urlpatterns += [
+    path(
+        "incidents/<str:key>/postmortem/revisions/",
+        postmortems.postmortem_revisions,
+        name="postmortem-revisions",
+    ),
+    path(
+        "incidents/<str:key>/postmortem/export.md",
+        postmortems.postmortem_export,
+        name="postmortem-export",
+    ),
+    path(
+        "incidents/<str:key>/postmortem/action-items/",
+        action_items.action_item_create,
+        name="action-item-create",
+    ),
+    path(
+        "incidents/<str:key>/postmortem/submit/",
+        postmortems.postmortem_transition,
+        {"action": "submit"},
+        name="postmortem-submit",
+    ),
+    path(
+        "incidents/<str:key>/postmortem/approve/",
+        postmortems.postmortem_transition,
+        {"action": "approve"},
+        name="postmortem-approve",
+    ),
+    path(
+        "incidents/<str:key>/postmortem/return/",
+        postmortems.postmortem_transition,
+        {"action": "return"},
+        name="postmortem-return",
+    ),
+    path(
+        "postmortems/preview/",
+        postmortems.postmortem_preview,
+        name="postmortem-preview",
+    ),
+    path(
+        "postmortems/import/", postmortems.postmortem_import, name="postmortem-import"
+    ),
+    path("action-items/", action_items.action_item_list, name="action-items"),
+    path(
+        "action-items/<int:pk>/edit/",
+        action_items.action_item_edit,
+        name="action-item-edit",
+    ),
 ]

@@ -3,10 +3,19 @@ from .deployments import Commit, Deployment
 from .idempotency import IdempotencyKey
 from .incidents import Incident, TimelineEntry
 from .notifications import OutgoingWebhook, WebhookDelivery
-from .postmortems import ActionItem, Postmortem, PostmortemRevision
+from .postmortems import (
+    ActionItem,
+    ActionItemDigest,
+    BlamelessPhrase,
+    Postmortem,
+    PostmortemRevision,
+    PostmortemTemplate,
+)
 
 __all__ = [
     "ActionItem",
+    "ActionItemDigest",
+    "BlamelessPhrase",
     "Commit",
     "Deployment",
     "IdempotencyKey",
@@ -14,6 +23,7 @@ __all__ = [
     "OutgoingWebhook",
     "Postmortem",
     "PostmortemRevision",
+    "PostmortemTemplate",
     "Service",
     "Team",
     "TimelineEntry",

@@ -35,8 +35,16 @@ class Postmortem(models.Model):
         on_delete=models.SET_NULL,
         related_name="approved_postmortems",
     )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_postmortems",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -122,3 +130,67 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PostmortemTemplate(models.Model):
+    """The admin-editable starting text. The most recently saved row wins; without
+    one, the file templates/incidents/postmortem_template.md is used. Placeholders
+    are ``${name}`` (see incidents.services.postmortems.TEMPLATE_PLACEHOLDERS)."""
+
+    body = models.TextField()
+    required_sections = models.TextField(
+        blank=True,
+        help_text="Headings that must be filled before review, one per line.",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Postmortem template of {self.updated_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def required_section_list(self) -> list[str]:
+        return [
+            line.strip() for line in self.required_sections.splitlines() if line.strip()
+        ]
+
+
+class BlamelessPhrase(models.Model):
+    """An admin's addition to the blameless-language list, or, inactive, the
+    withdrawal of a built-in phrase of the same text."""
+
+    phrase = models.CharField(max_length=200, unique=True)
+    suggestion = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["phrase"]
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class ActionItemDigest(models.Model):
+    """One row per owner per day: the digest task sends at most one e-mail a day
+    to each owner, however often it runs."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    item_count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "owner"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "day"], name="digest_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.owner_id} on {self.day}"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0003_incident_responders'),
+        ('incidents', '0004_postmortem_review_templates_digests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
