@@ -83,6 +83,26 @@ POLICY: dict[str, dict[str, frozenset]] = {
     "gate": {"GET": PEOPLE | {INTEGRATION}},
     "metrics-dora": {"GET": PEOPLE},
     "freeze-override-list": {"GET": PEOPLE, "POST": ADMINS},
+    # A pipeline asks for the previous deployment to list the commits since.
+    "deployment-previous": {"GET": PEOPLE | {INTEGRATION}},
+    "service-list": {"GET": PEOPLE, "POST": ADMINS},
+    "service-detail": {"GET": PEOPLE, "PATCH": ADMINS},
+    "incident-list": {"GET": PEOPLE, "POST": WRITERS},
+    "incident-detail": {"GET": PEOPLE, "PATCH": WRITERS},
+    "incident-timeline": {"GET": PEOPLE, "POST": WRITERS},
+    "postmortem-list": {"GET": PEOPLE, "POST": WRITERS},
+    "postmortem-detail": {"GET": PEOPLE, "PUT": WRITERS, "PATCH": WRITERS},
+    "action-item-list": {"GET": PEOPLE, "POST": WRITERS},
+    "action-item-detail": {"GET": PEOPLE, "PATCH": WRITERS},
+    "api-token-list": {"GET": ADMINS, "POST": ADMINS},
+    "api-token-detail": {"GET": ADMINS},
+    "api-token-revoke": {"POST": ADMINS},
+    "webhook-delivery-list": {"GET": ADMINS},
+    "webhook-delivery-detail": {"GET": ADMINS},
+    # Authenticated by the sender's signature or token, not by a role: a request
+    # without one is refused (401) whoever sends it.
+    "webhook-github": {},
+    "webhook-gitlab": {},
 }
 
 

@@ -2,7 +2,7 @@
 it (admin > responder > viewer). Integrations are machine users with their own role
 that never includes a person role."""
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, Group, User
 
 from .models import Role
 
@@ -54,3 +54,10 @@ def can_respond(user: User | AnonymousUser) -> bool:
 
 def can_administer(user: User | AnonymousUser) -> bool:
     return has_role(user, Role.ADMIN)
+
+
+def role_group(role: Role) -> Group:
+    """The group behind a role. The roles migration creates them; get_or_create keeps
+    a role usable after a database flush (transactional tests, a partial restore)."""
+    group, _ = Group.objects.get_or_create(name=str(role))
+    return group

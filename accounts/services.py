@@ -1,11 +1,12 @@
 import logging
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from . import audit
 from .models import ApiToken, AuditEvent, Role, hash_token
+from .roles import role_group
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def create_api_token(
     )
     user.set_unusable_password()
     user.save(update_fields=["password"])
-    user.groups.set([Group.objects.get(name=role)])
+    user.groups.set([role_group(role)])
 
     raw = ApiToken.generate_raw()
     token = ApiToken.objects.create(

@@ -294,3 +294,24 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# --- Deployment ingestion and notifications (issue 4) --------------------------------
+# Inbound webhooks: an empty secret refuses every delivery (401) rather than trusting
+# unsigned ones.
+GITHUB_WEBHOOK_SECRET = env_str("GITHUB_WEBHOOK_SECRET")
+GITLAB_WEBHOOK_TOKEN = env_str("GITLAB_WEBHOOK_TOKEN")
+# Outgoing webhooks may not reach loopback, private, link-local or metadata addresses
+# unless this is on (for a receiver inside the same private network).
+ALLOW_PRIVATE_WEBHOOK_TARGETS = env_bool("ALLOW_PRIVATE_WEBHOOK_TARGETS", False)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "incidents.api.schema.add_error_responses",
+]
+SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "DeploymentStatusEnum": "incidents.models.Deployment.Status",
+    "IncidentStatusEnum": "incidents.models.Incident.Status",
+    "PostmortemStatusEnum": "incidents.models.Postmortem.Status",
+    "ActionItemStatusEnum": "incidents.models.ActionItem.Status",
+    "DeliveryStatusEnum": "incidents.models.WebhookDelivery.Status",
+}

@@ -18,3 +18,5 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("", include("incidents.urls")),
 ]
+
+handler404 = "incidents.errors.page_not_found"

@@ -6,9 +6,10 @@ into ``{"error": {"code", "message", "fields"}}``; HTML views show the message."
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -64,6 +65,11 @@ def api_exception_handler(exc, context):
         return Response(
             _error_body(exc.code, exc.message, exc.as_fields()), status=exc.status_code
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            _error_body("too_large", "The request body is too large."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -93,3 +99,12 @@ def api_exception_handler(exc, context):
     code = getattr(detail, "code", None) or "error"
     response.data = _error_body(str(code), str(detail) or "Request refused.")
     return response
+
+
+def page_not_found(request, exception=None):
+    """Django's 404 for URLs no view matched. Under /api/ a client gets the API's JSON
+    error shape (a path converter that refuses "-1" never reaches DRF's handler);
+    everywhere else the usual page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_error_body("not_found", "No such resource."), status=404)
+    return defaults.page_not_found(request, exception)

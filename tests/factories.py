@@ -4,9 +4,10 @@ with plain, valid values; times are aware and in UTC."""
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from accounts.models import Role
+from accounts.roles import role_group
 from accounts.services import create_api_token
 from incidents.models import (
     ActionItem,
@@ -32,7 +33,7 @@ def make_user(username: str, role: Role | None = None, **fields) -> User:
         username=username, password="pw-" + username, **fields
     )
     if role is not None:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(role_group(role))
     return user
 
 

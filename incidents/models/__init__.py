@@ -1,5 +1,6 @@
 from .catalogue import Service, Team
 from .deployments import Commit, Deployment
+from .idempotency import IdempotencyKey
 from .incidents import Incident, TimelineEntry
 from .notifications import OutgoingWebhook, WebhookDelivery
 from .postmortems import (
@@ -17,6 +18,7 @@ __all__ = [
     "BlamelessPhrase",
     "Commit",
     "Deployment",
+    "IdempotencyKey",
     "Incident",
     "OutgoingWebhook",
     "Postmortem",

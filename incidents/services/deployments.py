@@ -1,13 +1,17 @@
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import DomainError, UnprocessableError
-from ..models import Commit, Deployment, Service
+from ..models import Commit, Deployment, IdempotencyKey, Service
 from ..signals import announce_change
+from . import notifications
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +34,22 @@ class CommitData:
     authored_at: datetime | None = None
     author: str = ""
     message: str = ""
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An ``Idempotency-Key`` header, who sent it and the hash of what they sent."""
+
+    client: User
+    key: str
+    request_hash: str
+
+
+def request_hash(data) -> str:
+    """SHA-256 of the body in canonical JSON (sorted keys, no spaces), so that the
+    same content sent with another key order or spacing counts as the same body."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def get_or_create_service(slug: str) -> Service:
@@ -58,13 +78,14 @@ def record_deployment(
     deployed_by: str = "",
     changelog: str = "",
     url: str = "",
+    idempotency: Idempotency | None = None,
 ) -> tuple[Deployment, bool]:
     """Record a deployment with its commits. Returns (deployment, created); a repeat
-    of a known (service, environment, external_id) returns the stored record."""
-    if external_id:
-        existing = _find_existing(service_slug, environment, external_id)
-        if existing is not None:
-            return existing, False
+    of a known (service, environment, external_id), or of a known Idempotency-Key
+    with the same body, returns the stored record and changes nothing."""
+    stored = _stored_repeat(idempotency, service_slug, environment, external_id)
+    if stored is not None:
+        return stored, False
 
     if status != Status.IN_PROGRESS and finished_at is None:
         finished_at = timezone.now()
@@ -77,6 +98,10 @@ def record_deployment(
 
     try:
         with transaction.atomic():
+            # The key row goes in first: on PostgreSQL a concurrent request with the
+            # same key then waits on its unique index until this transaction ends,
+            # and sees the finished deployment rather than half of one.
+            claim = _claim_key(idempotency)
             deployment = _create(
                 service_slug=service_slug,
                 environment=environment,
@@ -94,14 +119,18 @@ def record_deployment(
                 changelog=changelog,
                 url=url,
             )
+            if claim is not None:
+                claim.deployment = deployment
+                claim.save(update_fields=["deployment"])
+            notifications.announce_deployment(deployment=deployment)
     except IntegrityError:
-        # A concurrent request with the same external id won the race.
-        existing = external_id and _find_existing(
-            service_slug, environment, external_id
-        )
-        if not existing:
+        # A concurrent request with the same key or external id won the race; its
+        # transaction has committed by now, so its record is visible.
+        stored = _stored_repeat(idempotency, service_slug, environment, external_id)
+        if stored is None:
             raise
-        return existing, False
+        logger.debug("Deployment %s was recorded by a concurrent request", stored.pk)
+        return stored, False
 
     logger.info(
         "Deployment %s recorded: %s %s to %s (%s, %d commits)",
@@ -115,6 +144,62 @@ def record_deployment(
     return deployment, True
 
 
+def _stored_repeat(
+    idempotency: Idempotency | None,
+    service_slug: str,
+    environment: str,
+    external_id: str | None,
+) -> Deployment | None:
+    if idempotency is not None:
+        claim = (
+            IdempotencyKey.objects.select_related("deployment__service")
+            .filter(client=idempotency.client, key=idempotency.key)
+            .first()
+        )
+        if claim is not None:
+            if claim.request_hash != idempotency.request_hash:
+                raise UnprocessableError(
+                    f"The Idempotency-Key {idempotency.key!r} was already used with "
+                    "a different request body; send a new key for a new deployment.",
+                    code="idempotency_key_reused",
+                )
+            return claim.deployment
+
+    if not external_id:
+        return None
+    existing = _find_existing(service_slug, environment, external_id)
+    if existing is not None and idempotency is not None:
+        _remember_key(idempotency, existing)
+    return existing
+
+
+def _claim_key(idempotency: Idempotency | None) -> IdempotencyKey | None:
+    if idempotency is None:
+        return None
+    return IdempotencyKey.objects.create(
+        client=idempotency.client,
+        key=idempotency.key,
+        request_hash=idempotency.request_hash,
+    )
+
+
+def _remember_key(idempotency: Idempotency, deployment: Deployment) -> None:
+    # A repeat by external id under a fresh key: later repeats of that key with the
+    # same body must find the same record.
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.get_or_create(
+                client=idempotency.client,
+                key=idempotency.key,
+                defaults={
+                    "request_hash": idempotency.request_hash,
+                    "deployment": deployment,
+                },
+            )
+    except IntegrityError:
+        logger.debug("Idempotency key %s stored concurrently", idempotency.key)
+
+
 def _find_existing(slug: str, environment: str, external_id: str) -> Deployment | None:
     return (
         Deployment.objects.select_related("service")
@@ -123,13 +208,26 @@ def _find_existing(slug: str, environment: str, external_id: str) -> Deployment 
     )
 
 
+def _check_rollback_target(rollback_of: Deployment | None, service: Service, env):
+    if rollback_of is None:
+        return
+    if rollback_of.service_id != service.pk:
+        raise DomainError(
+            f"rollback_of names deployment {rollback_of.pk} of service "
+            f"{rollback_of.service.slug}, not {service.slug}.",
+            field="rollback_of",
+        )
+    if rollback_of.environment != env:
+        raise DomainError(
+            f"rollback_of names deployment {rollback_of.pk} to "
+            f"{rollback_of.environment}, not {env}.",
+            field="rollback_of",
+        )
+
+
 def _create(*, service_slug: str, commits: list[CommitData], **fields) -> Deployment:
     service = get_or_create_service(service_slug)
-    rollback_of = fields.get("rollback_of")
-    if rollback_of is not None and rollback_of.service_id != service.pk:
-        raise DomainError(
-            "rollback_of names a deployment of another service.", field="rollback_of"
-        )
+    _check_rollback_target(fields.get("rollback_of"), service, fields["environment"])
 
     deployment = Deployment.objects.create(service=service, **fields)
     unique = {c.sha: c for c in commits}
@@ -150,6 +248,13 @@ def _create(*, service_slug: str, commits: list[CommitData], **fields) -> Deploy
     return deployment
 
 
+def can_move(deployment: Deployment, status: str) -> bool:
+    return (
+        status == deployment.status
+        or status in _ALLOWED_TRANSITIONS[Status(deployment.status)]
+    )
+
+
 @transaction.atomic
 def update_deployment_status(
     *,
@@ -160,23 +265,88 @@ def update_deployment_status(
 ) -> Deployment:
     """Move a reported deployment on (started -> finished, failed or rolled back)."""
     locked = Deployment.objects.select_for_update().get(pk=deployment.pk)
-    if status == locked.status:
+    if status == locked.status and started_at is None and finished_at is None:
         return locked
-    if status not in _ALLOWED_TRANSITIONS[Status(locked.status)]:
+    if not can_move(locked, status):
         raise UnprocessableError(
-            f"A deployment cannot go from {locked.status} to {status}.",
+            f"A deployment cannot go from {locked.status} to {status}; "
+            f"allowed from {locked.status}: {_allowed_text(locked.status)}.",
             field="status",
         )
 
+    previous = locked.status
     locked.status = status
     if started_at is not None:
         locked.started_at = started_at
-    if locked.finished_at is None:
-        locked.finished_at = finished_at or timezone.now()
-    if locked.started_at and locked.finished_at < locked.started_at:
+    if status == Status.IN_PROGRESS and finished_at is not None:
+        raise DomainError(
+            "An in-progress deployment has no finish time.", field="finished_at"
+        )
+    if status != Status.IN_PROGRESS:
+        locked.finished_at = finished_at or locked.finished_at or timezone.now()
+    if (
+        locked.started_at
+        and locked.finished_at
+        and locked.finished_at < locked.started_at
+    ):
         raise DomainError("finished_at is before started_at.", field="finished_at")
     locked.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
 
+    if previous != status:
+        notifications.announce_deployment(deployment=locked)
+        logger.info("Deployment %s is now %s", locked.pk, status)
     announce_change(kind="deployment", ids=[locked.pk])
-    logger.info("Deployment %s is now %s", locked.pk, status)
     return locked
+
+
+def _allowed_text(status: str) -> str:
+    allowed = sorted(_ALLOWED_TRANSITIONS[Status(status)])
+    return ", ".join(allowed) if allowed else "none (it is final)"
+
+
+def apply_deployment_event(*, event) -> tuple[Deployment | None, str]:
+    """Record or move on a deployment reported by a CI system's webhook (an
+    incidents.webhooks.events.DeploymentEvent). Returns the deployment and what
+    happened: created, updated, unchanged or ignored. Redeliveries and late,
+    out-of-order events change nothing."""
+    existing = _find_existing(event.service_slug, event.environment, event.external_id)
+    if existing is None:
+        if event.status is None:
+            return None, "ignored"
+        deployment, created = record_deployment(
+            service_slug=event.service_slug,
+            environment=event.environment,
+            status=event.status,
+            version=event.version,
+            commit_sha=event.commit_sha,
+            started_at=event.started_at,
+            finished_at=event.finished_at,
+            external_id=event.external_id,
+            source=event.source,
+            deployed_by=event.deployed_by,
+            changelog=event.changelog,
+            url=event.url,
+        )
+        if created:
+            return deployment, "created"
+        existing = deployment
+
+    if event.status is None or event.status == existing.status:
+        return existing, "unchanged"
+    if not can_move(existing, event.status):
+        logger.warning(
+            "Ignored %s event moving deployment %s from %s to %s",
+            event.source,
+            existing.pk,
+            existing.status,
+            event.status,
+        )
+        return existing, "ignored"
+
+    deployment = update_deployment_status(
+        deployment=existing,
+        status=event.status,
+        finished_at=event.finished_at,
+        started_at=event.started_at if existing.started_at is None else None,
+    )
+    return deployment, "updated"
