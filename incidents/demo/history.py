@@ -35,6 +35,8 @@ LINKED_CAUSE = 0.5  # of incidents caused by a release, the share linked by a pe
 # Incidents with no deployment behind them, per release; with the shares above this
 # gives about one incident per ten deployments.
 UNRELATED_INCIDENT = 0.06
+# Open at the end of the history, one at each stage before resolved.
+ONGOING_INCIDENTS = 3
 
 _SOURCES = (
     ("github", "github-actions"),
@@ -103,7 +105,18 @@ class DemoHistory:
                 self._unrelated_incident(at)
             if self.writer.pending("deployment") >= self.batch_size:
                 self._flush()
+        self._ongoing_incidents()
         self._flush()
+
+    def _ongoing_incidents(self) -> None:
+        """A few incidents still being worked on, so that the demo always shows
+        what an open incident looks like at each stage."""
+        for stage in range(ONGOING_INCIDENTS):
+            state = self.rng.choices(self.states, self.weights)[0]
+            started = self.now - timedelta(minutes=self.rng.randint(40, 600))
+            self.stories.incident(
+                kind="other", services=[state.ref], started=started, open_at=stage
+            )
 
     def _flush(self) -> None:
         self.writer.flush()

@@ -99,6 +99,7 @@ class IncidentStories:
         started: datetime,
         cause: Cause | None = None,
         mitigated_hint: datetime | None = None,
+        open_at: int | None = None,
     ) -> None:
         """One incident, with times truncated at now: what has not happened yet is
         left open, and some recent ones stay open on purpose."""
@@ -111,6 +112,8 @@ class IncidentStories:
 
         times = self._times(started, mitigated_hint)
         stage = self._stage(started, times)
+        if open_at is not None:
+            stage = min(stage, open_at)
         commander = rng.choice((self.people["alice"], self.people["bob"]))
         source = rng.choices(("alertmanager", "manual", "api"), (50, 35, 15))[0]
 

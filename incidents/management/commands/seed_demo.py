@@ -1,4 +1,3 @@
-import sys
 import time
 from datetime import datetime
 
@@ -58,11 +57,10 @@ class Command(BaseCommand):
 
         def progress(done: int, total: int, incidents: int) -> None:
             elapsed = time.monotonic() - started
-            sys.stderr.write(
-                f"\r{done:,}/{total:,} deployments ({done * 100 // max(total, 1)}%),"
+            self.stderr.write(
+                f"{done:,}/{total:,} deployments ({done * 100 // max(total, 1)}%),"
                 f" {incidents:,} incidents, {elapsed:.0f}s"
             )
-            sys.stderr.flush()
 
         verbose = options["verbosity"] > 0
         result = seed_demo(
@@ -73,8 +71,6 @@ class Command(BaseCommand):
             batch_size=options["batch_size"] or 20_000,
             progress=progress if verbose else None,
         )
-        if verbose and not result.skipped:
-            sys.stderr.write("\n")
         self._report(result, now)
 
     def _now(self, text: str | None) -> datetime:
