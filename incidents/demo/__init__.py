@@ -31,6 +31,10 @@ __all__ = ["DEMO_PASSWORD", "DEMO_PEOPLE", "SeedResult", "seed_demo"]
 
 logger = logging.getLogger(__name__)
 
+# From this size on, rebuilding the commit SHA index once beats keeping it up to date
+# row by row (PostgreSQL only; see BatchWriter).
+DEFER_INDEXES_FROM = 100_000
+
 
 @dataclass(frozen=True)
 class SeedResult:
@@ -119,18 +123,26 @@ def seed_demo(
         (ServiceRef(services[s.slug].pk, s.slug, services[s.slug].name), s.weight)
         for s in SERVICES
     ]
-    writer = BatchWriter(_tables(), id_models=[Deployment, Incident, Postmortem])
-    DemoHistory(
-        writer=writer,
-        services=refs,
-        people={name: user.pk for name, user in people.items()},
-        now=now,
-        deployments=deployments,
-        seed=seed,
-        batch_size=batch_size,
-        progress=progress,
-    ).run()
-    writer.finish()
+    writer = BatchWriter(
+        _tables(),
+        id_models=[Deployment, Incident, Postmortem],
+        deferred_indexes=(
+            [(Commit, "commit_service_sha")]
+            if deployments >= DEFER_INDEXES_FROM
+            else []
+        ),
+    )
+    with writer.session():
+        DemoHistory(
+            writer=writer,
+            services=refs,
+            people={name: user.pk for name, user in people.items()},
+            now=now,
+            deployments=deployments,
+            seed=seed,
+            batch_size=batch_size,
+            progress=progress,
+        ).run()
 
     logger.info("Demo history seeded: %s", writer.written)
     return SeedResult(people=people, written=dict(writer.written))

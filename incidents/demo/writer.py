@@ -13,7 +13,8 @@ its target before anything is written; the sequences are moved past them at the 
 
 import datetime
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.core.management.color import no_style
@@ -54,14 +55,45 @@ def _copy_formatter(field: models.Field) -> Callable[[object], str]:
 
 
 class BatchWriter:
-    """Collects rows per table and writes them all in one transaction per flush."""
+    """Collects rows per table and writes them all in one transaction per flush.
 
-    def __init__(self, tables: dict[str, Table], *, id_models: Sequence[type]):
+    ``deferred_indexes`` are dropped while a PostgreSQL session writes and built
+    again at its end: an index on random keys (commit SHAs) that outgrows the buffer
+    cache makes every COPY slower than the last, while one build at the end is
+    quick. Unique constraints are never deferred."""
+
+    def __init__(
+        self,
+        tables: dict[str, Table],
+        *,
+        id_models: Sequence[type],
+        deferred_indexes: Sequence[tuple[type[models.Model], str]] = (),
+    ):
         self.tables = tables
         self.use_copy = connection.vendor == "postgresql"
         self._id_models = list(id_models)
         self._next_id = {model: _max_id(model) + 1 for model in self._id_models}
+        self._deferred = [
+            (model, _index_named(model, name)) for model, name in deferred_indexes
+        ]
         self.written = dict.fromkeys(tables, 0)
+
+    @contextmanager
+    def session(self) -> Iterator["BatchWriter"]:
+        """Write everything added inside; on the way out, even after an error,
+        rebuild deferred indexes and move the sequences past the ids handed out."""
+        deferred = self._deferred if self.use_copy else []
+        with connection.schema_editor() as editor:
+            for model, index in deferred:
+                editor.remove_index(model, index)
+        try:
+            yield self
+            self.flush()
+        finally:
+            with connection.schema_editor() as editor:
+                for model, index in deferred:
+                    editor.add_index(model, index)
+            self._reset_sequences()
 
     def next_id(self, model: type[models.Model]) -> int:
         value = self._next_id[model]
@@ -89,8 +121,7 @@ class BatchWriter:
                 self.written[key] += len(table.rows)
                 table.rows = []
 
-    def finish(self) -> None:
-        self.flush()
+    def _reset_sequences(self) -> None:
         statements = connection.ops.sequence_reset_sql(no_style(), self._id_models)
         with connection.cursor() as cursor:
             for sql in statements:
@@ -131,6 +162,10 @@ def _prep(field: models.Field, value):
     if isinstance(value, datetime.datetime | datetime.date | dict | list | bool):
         return field.get_db_prep_save(value, connection)
     return value
+
+
+def _index_named(model: type[models.Model], name: str) -> models.Index:
+    return next(index for index in model._meta.indexes if index.name == name)
 
 
 def _max_id(model: type[models.Model]) -> int:
