@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 EXTERNAL_ID_PREFIX = "git-tag:"
 COMMIT_BATCH = 5_000
+# The tag name is the deployment's version and, prefixed, its external id (200).
+MAX_TAG_NAME = 200 - len(EXTERNAL_ID_PREFIX)
 # Git refuses these in ref names, so a pattern holding one can never match a tag.
 _NEVER_IN_REF_NAMES = set(" ~^:\\") | {chr(c) for c in range(32)} | {"\x7f"}
 # Fields are split on the ASCII unit separator, which git never puts in a name, date
@@ -148,6 +150,9 @@ def read_tags(repo: Path, pattern: str, *, warn: Progress) -> list[Tag]:
             _SEP, 7
         )
         if not fnmatch.fnmatchcase(name, pattern):
+            continue
+        if len(name) > MAX_TAG_NAME:
+            warn(f"Skipping tag {name[:40]}…: names over {MAX_TAG_NAME} characters.")
             continue
         if kind == "commit":
             tags.append(Tag(name, sha, _instant(date), "", ""))
@@ -314,7 +319,7 @@ def _create_deployments(service, environment: str, tags: list[Tag]):
                 finished_at=tag.tagged_at,
                 source=Deployment.Source.IMPORT,
                 external_id=EXTERNAL_ID_PREFIX + tag.name,
-                deployed_by=tag.tagger,
+                deployed_by=tag.tagger[:200],
                 changelog=tag.subject,
             )
             for tag in tags

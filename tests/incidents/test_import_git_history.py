@@ -341,3 +341,42 @@ def test_a_bad_pattern_is_refused(repo, pattern):
 def test_a_bad_service_slug_is_refused(repo):
     with pytest.raises(CommandError, match="not a slug"):
         run(repo, service="no spaces please")
+
+
+def test_a_tag_name_too_long_to_store_is_skipped_with_a_message(repo):
+    a = repo.commit("a", JAN_1)
+    repo.lightweight_tag("v" * 200)
+    repo.annotated_tag("v1", JAN_1 + hours(1))
+
+    _, err = run(repo)
+
+    assert "Skipping tag vvvv" in err
+    assert list(Deployment.objects.values_list("version", flat=True)) == ["v1"]
+    assert shipped("v1") == {a}
+
+
+def test_a_tag_of_a_tag_is_followed_to_its_commit(repo):
+    a = repo.commit("a", JAN_1)
+    repo.annotated_tag("v1", JAN_1 + hours(1))
+    repo.git(
+        "tag", "-a", "v1-signed-off", "-m", "Approved", "v1", when=JAN_1 + hours(2)
+    )
+
+    run(repo)
+
+    nested = Deployment.objects.get(version="v1-signed-off")
+    assert nested.commit_sha == a
+    assert nested.finished_at == JAN_1 + hours(2)
+    assert shipped("v1") == {a}
+    assert shipped("v1-signed-off") == set()
+
+
+def test_a_tag_of_a_tree_is_skipped_with_a_message(repo):
+    a = repo.commit("a", JAN_1)
+    repo.annotated_tag("v1", JAN_1 + hours(1))
+    repo.git("tag", "tree-snapshot", "HEAD^{tree}")
+
+    _, err = run(repo)
+
+    assert "Skipping tag tree-snapshot: it points at a tree" in err
+    assert shipped("v1") == {a}

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, Max, Min
 from django.urls import reverse
 
@@ -247,3 +248,41 @@ def test_a_time_without_zone_is_refused():
     with pytest.raises(CommandError, match="--now"):
         call_command("seed_demo", "--now", "2026-06-01 12:00", stdout=StringIO())
     assert not Deployment.objects.exists()
+
+
+def commit_indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, Commit._meta.db_table
+        )
+    return {name for name, info in constraints.items() if info["index"]}
+
+
+def test_a_large_seed_leaves_every_commit_index_in_place(monkeypatch):
+    # On PostgreSQL a large seed drops the SHA index while it writes; force that
+    # path with a small size.
+    monkeypatch.setattr("incidents.demo.DEFER_INDEXES_FROM", 1)
+    before = commit_indexes()
+
+    seed("--deployments", "50")
+
+    assert "commit_service_sha" in before
+    assert commit_indexes() == before
+    assert Commit.objects.filter(service__slug="checkout").exists()
+
+
+def test_a_seed_that_fails_half_way_still_restores_the_indexes(monkeypatch):
+    monkeypatch.setattr("incidents.demo.DEFER_INDEXES_FROM", 1)
+
+    def explode(self):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(
+        "incidents.demo.history.DemoHistory._ongoing_incidents", explode
+    )
+    before = commit_indexes()
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed("--deployments", "50", "--batch-size", "10")
+
+    assert commit_indexes() == before
