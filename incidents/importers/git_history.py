@@ -181,7 +181,18 @@ def read_history(repo: Path, tags: list[Tag], *, progress: Progress) -> History:
     """Every commit reachable from the tags, streamed from one ``git log``."""
     fmt = _SEP.join(["%H", "%P", "%ct", "%at", "%an", "%s"])
     process = subprocess.Popen(
-        ["git", "-C", str(repo), "log", "--stdin", f"--format={fmt}"],
+        [
+            "git",
+            "-C",
+            str(repo),
+            # A user's signature display would add lines of its own to the output.
+            "-c",
+            "log.showSignature=false",
+            "log",
+            "--stdin",
+            "--encoding=UTF-8",
+            f"--format={fmt}",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
