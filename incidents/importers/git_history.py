@@ -6,9 +6,9 @@ commits it added: those reachable from the tag and from no tag before it in time
 So a commit belongs to the first tag, by date, that contains it, which is exactly what
 lead time measures.
 
-Git is asked three times, whatever the size of the repository: once for the
-repository, once for all tags (``for-each-ref``) and once for the history behind them
-(one streamed ``git log``). The ownership of commits is then worked out in memory in
+Git is called a fixed number of times, whatever the size of the repository: to check
+the repository, for all tags (``for-each-ref``, plus one ``rev-parse`` if some tag
+points at another tag) and for the history behind them (one streamed ``git log``). The ownership of commits is then worked out in memory in
 one pass over the commit graph, and rows are written with ``bulk_create`` in batches.
 """
 
