@@ -118,9 +118,7 @@ def generate(path: Path, *, commits: int, tags: int) -> None:
     process.stdin.close()
     if process.wait() != 0:
         raise SystemExit("git fast-import failed")
-    subprocess.run(
-        ["git", "-C", str(path), "checkout", "-q", "main"], check=True
-    )
+    subprocess.run(["git", "-C", str(path), "checkout", "-q", "main"], check=True)
 
 
 def count(path: Path, *args: str) -> int:

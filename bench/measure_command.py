@@ -19,6 +19,9 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/hs_seed"
 @dataclass(frozen=True)
 class Run:
     seconds: float
+    # CPU time of the command itself (not the database server's): steadier than
+    # wall time on a machine shared with other work.
+    cpu_seconds: float
     peak_rss_mib: float
 
 
@@ -65,14 +68,21 @@ def measure(args: list[str], database_url: str) -> Run:
     if child.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed ({child.returncode})")
     # ru_maxrss is in KiB on Linux.
-    return Run(seconds=seconds, peak_rss_mib=usage.ru_maxrss / 1024)
+    return Run(
+        seconds=seconds,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_rss_mib=usage.ru_maxrss / 1024,
+    )
 
 
 def summary(label: str, runs: list[Run]) -> str:
     times = ", ".join(f"{r.seconds:.1f}" for r in runs)
     peaks = ", ".join(f"{r.peak_rss_mib:.0f}" for r in runs)
+    load = os.getloadavg()[0]
     return (
-        f"{label}: median {statistics.median(r.seconds for r in runs):.1f} s, "
+        f"{label}: median {statistics.median(r.seconds for r in runs):.1f} s wall, "
+        f"{statistics.median(r.cpu_seconds for r in runs):.1f} s CPU, "
         f"peak RSS median {statistics.median(r.peak_rss_mib for r in runs):.0f} MiB "
-        f"over {len(runs)} runs (times {times} s; peaks {peaks} MiB)"
+        f"over {len(runs)} runs (times {times} s; peaks {peaks} MiB; "
+        f"load average {load:.1f} at the end)"
     )
