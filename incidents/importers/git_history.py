@@ -8,8 +8,9 @@ lead time measures.
 
 Git is called a fixed number of times, whatever the size of the repository: to check
 the repository, for all tags (``for-each-ref``, plus one ``rev-parse`` if some tag
-points at another tag) and for the history behind them (one streamed ``git log``). The ownership of commits is then worked out in memory in
-one pass over the commit graph, and rows are written with ``bulk_create`` in batches.
+points at another tag) and for the history behind them (one streamed ``git log``).
+Which tag ships which commit is then worked out in memory in one pass over the commit
+graph, and rows are written with ``bulk_create`` in batches.
 """
 
 import fnmatch
