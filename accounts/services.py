@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken, Role, hash_token
+from .models import ApiToken, Profile, Role, hash_token
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +49,9 @@ def revoke_api_token(*, token: ApiToken) -> None:
         revoked_at=timezone.now()
     )
     logger.info("API token %s revoked", token.name)
+
+
+def set_time_zone(*, user: User, time_zone: str) -> None:
+    """Blank means the team's zone (settings.TIME_ZONE)."""
+    Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    logger.info("User %s picked time zone %s", user.pk, time_zone or "(team's)")

@@ -1,13 +1,17 @@
 from datetime import timedelta
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from accounts.roles import can_administer, can_respond
 
 from .. import selectors
+from ..forms import ServiceForm
 from ..models import Service
+from ..services.catalogue import save_service
 
 
 @role_required(Role.VIEWER)
@@ -17,8 +21,19 @@ def overview(request):
         "recent_deployments": selectors.recent_deployments(
             since=timezone.now() - timedelta(days=7)
         )[:20],
+        "can_respond": can_respond(request.user),
     }
     return render(request, "incidents/overview.html", context)
+
+
+@role_required(Role.VIEWER)
+def service_list(request):
+    services = Service.objects.select_related("team").order_by("slug")
+    return render(
+        request,
+        "incidents/service_list.html",
+        {"services": services, "can_administer": can_administer(request.user)},
+    )
 
 
 @role_required(Role.VIEWER)
@@ -27,6 +42,33 @@ def service_detail(request, slug: str):
     context = {
         "service": service,
         "deployments": service.deployments.order_by("-finished_at", "-id")[:50],
-        "incidents": service.incidents.order_by("-started_at")[:50],
+        "incidents": selectors.incident_list()
+        .filter(services=service)
+        .order_by("-started_at", "-id")[:50],
+        "can_administer": can_administer(request.user),
     }
     return render(request, "incidents/service_detail.html", context)
+
+
+def _service_form(request, service: Service | None):
+    form = ServiceForm(request.POST or None, instance=service)
+    if request.method == "POST" and form.is_valid():
+        saved = save_service(service=service, actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Service {saved.slug} saved.")
+        return redirect(saved)
+    return render(
+        request,
+        "incidents/service_form.html",
+        {"form": form, "service": service},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@role_required(Role.ADMIN)
+def service_create(request):
+    return _service_form(request, None)
+
+
+@role_required(Role.ADMIN)
+def service_edit(request, slug: str):
+    return _service_form(request, get_object_or_404(Service, slug=slug))
