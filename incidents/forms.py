@@ -161,6 +161,11 @@ class PostmortemForm(forms.Form):
 
 
 class ServiceForm(forms.ModelForm):
+    repository_url = forms.URLField(
+        max_length=500, required=False, assume_scheme="https"
+    )
+    runbook_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
     class Meta:
         model = Service
         fields = [

@@ -119,7 +119,7 @@ def incident_csv_rows(incidents: QuerySet[Incident]) -> Iterator[list[str]]:
             " ".join(s.slug for s in incident.services.all()),
             *(_utc(getattr(incident, name)) for name in TIME_FIELDS),
             incident.commander.get_username() if incident.commander else "",
-            f"{incident.impact_percent:g}",
+            f"{float(incident.impact_percent):g}",
             incident.caused_by_id or "",
             incident.cause_source,
             incident.source,
