@@ -3,11 +3,12 @@
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, Q, QuerySet
 
 from accounts.models import Role
 
 from .models import Deployment, Incident, TimelineEntry
+from .models.incidents import OPEN_LAST
 
 
 def open_incident_counts() -> dict[str, int]:
@@ -24,11 +25,9 @@ def open_incident_counts() -> dict[str, int]:
 
 
 def incident_list() -> QuerySet[Incident]:
-    is_resolved = Case(
-        When(status=Incident.Status.RESOLVED, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    # OPEN_LAST is also the expression of an index (incident_open_first), which
+    # serves this order only while the two stay the same.
+    is_resolved = OPEN_LAST
     return (
         Incident.objects.select_related("commander")
         .prefetch_related("services")
