@@ -55,3 +55,36 @@ def set_time_zone(*, user: User, time_zone: str) -> None:
     """Blank means the team's zone (settings.TIME_ZONE)."""
     Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
     logger.info("User %s picked time zone %s", user.pk, time_zone or "(team's)")
+
+
+_PERSON_ROLES = (Role.VIEWER, Role.RESPONDER, Role.ADMIN)
+
+
+@transaction.atomic
+def set_role(*, user: User, role: Role | None, actor: User | None) -> None:
+    """Give a person exactly one person role (None takes every role away)."""
+    user.groups.remove(*Group.objects.filter(name__in=_PERSON_ROLES))
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role))
+    logger.info(
+        "User %s given role %s by %s", user.pk, role or "(none)", actor and actor.pk
+    )
+
+
+@transaction.atomic
+def create_person(
+    *, username: str, password: str, role: Role, actor: User | None
+) -> User:
+    user = User.objects.create_user(username=username, password=password)
+    set_role(user=user, role=role, actor=actor)
+    return user
+
+
+def set_active(*, user: User, active: bool, actor: User | None) -> None:
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    logger.info(
+        "User %s %s by %s",
+        user.pk,
+        "activated" if active else "deactivated",
+        actor and actor.pk,
+    )

@@ -11,6 +11,10 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("people/", views.people, name="people"),
+    path("people/<int:pk>/", views.person_update, name="person-update"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(),

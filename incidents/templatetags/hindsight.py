@@ -4,6 +4,9 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts import roles
+from accounts.models import Role
+
 register = template.Library()
 
 
@@ -36,3 +39,9 @@ def duration(value: timedelta | float | None) -> str:
         if amount or parts:
             parts.append(f"{amount}{unit}")
     return " ".join(p for p in parts[:2] if not p.startswith("0")) or "0m"
+
+
+@register.filter
+def has_role(user, role: str) -> bool:
+    """{% if user|has_role:"admin" %}: the roles' own rule, from cached groups."""
+    return roles.has_role(user, Role(role))
