@@ -35,7 +35,7 @@ ACTIONS = [
         "declare",
         "post",
         lambda i: reverse("incidents:declare"),
-        {"title": "Down", "severity": "SEV3", "services": ["1"]},
+        {"title": "Down", "severity": "SEV3", "services": "SERVICE"},
         Role.RESPONDER,
     ),
     (
@@ -124,7 +124,12 @@ def test_each_role_may_do_exactly_what_its_rank_allows(
         user = make_user("someone", None if role == "outsider" else role)
         client.force_login(user)
 
-    response = getattr(client, method)(url(incident), payload or {})
+    payload = {
+        field: service.pk if value == "SERVICE" else value
+        for field, value in (payload or {}).items()
+    }
+
+    response = getattr(client, method)(url(incident), payload)
 
     if role == "anonymous":
         assert response.status_code == 302
