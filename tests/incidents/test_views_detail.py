@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -248,3 +249,20 @@ def test_a_responders_detail_page_adds_only_the_cause_suggestions(
         response = responder_client.get(incident.get_absolute_url())
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ["detail", "list", "declare", "edit", "times"])
+def test_pages_hold_no_inline_script_or_event_handler(responder_client, page):
+    incident = make_incident()
+    url = (
+        reverse(f"incidents:{page}")
+        if page in ("list", "declare")
+        else _url(page, incident)
+    )
+
+    html = responder_client.get(url).content.decode()
+
+    # A Content-Security-Policy of script-src 'self' must not break any page.
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
+    assert re.findall(r"\son[a-z]+\s*=", html) == []
+    assert 'src="/static/js/htmx.min.js"' in html
