@@ -92,3 +92,48 @@ def timeline_items(entries, incident: Incident):
     if not items:
         return mark_safe('<li class="muted">Nothing recorded yet.</li>')
     return mark_safe("\n".join(items))
+
+
+_STATUS_LABELS = dict(Incident.Status.choices)
+
+
+@register.simple_tag
+def incident_rows(incidents):
+    """The incident table's rows, built here for the same reason as the timeline:
+    fifty rows through the template engine cost several times more."""
+    rows = []
+    for incident in incidents:
+        alert = (
+            mark_safe(
+                ' <span class="tag" title="Opened by an Alertmanager notification">'
+                "alert</span>"
+            )
+            if incident.source == Incident.Source.ALERTMANAGER
+            else ""
+        )
+        rows.append(
+            format_html(
+                '<tr class="{}"><td><a href="{}">{}</a></td>'
+                '<td><span class="sev sev-{}">{}</span></td><td>{}{}</td>'
+                '<td class="status status-{}">{}</td>'
+                '<td class="hide-narrow">{}</td><td class="hide-narrow">{}</td>'
+                '<td class="hide-narrow">{}</td></tr>',
+                "is-open" if incident.is_open else "is-resolved",
+                incident.get_absolute_url(),
+                incident.key,
+                incident.severity.lower(),
+                incident.severity,
+                incident.title,
+                alert,
+                incident.status,
+                _STATUS_LABELS.get(incident.status, incident.status),
+                ", ".join(service.slug for service in incident.services.all()),
+                incident.commander or "—",
+                instant(incident.started_at),
+            )
+        )
+    if not rows:
+        return mark_safe(
+            '<tr><td colspan="7" class="muted">No incidents match.</td></tr>'
+        )
+    return mark_safe("\n".join(rows))
