@@ -1,11 +1,11 @@
 import logging
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
 from . import audit
-from .models import ApiToken, AuditEvent, Role, hash_token
+from .models import ApiToken, AuditEvent, Profile, Role, hash_token
 from .roles import role_group
 
 logger = logging.getLogger(__name__)
@@ -63,3 +63,52 @@ def revoke_api_token(*, token: ApiToken, actor: User | None = None) -> bool:
     audit.record(AuditEvent.Action.TOKEN_REVOKED, actor=actor, target=token.name)
     logger.info("API token %s revoked", token.name)
     return True
+
+
+def set_time_zone(*, user: User, time_zone: str) -> None:
+    """Blank means the team's zone (settings.TIME_ZONE)."""
+    Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    logger.info("User %s picked time zone %s", user.pk, time_zone or "(team's)")
+
+
+_PERSON_ROLES = (Role.VIEWER, Role.RESPONDER, Role.ADMIN)
+
+
+@transaction.atomic
+def set_role(*, user: User, role: Role | None, actor: User | None) -> None:
+    """Give a person exactly one person role (None takes every role away)."""
+    user.groups.remove(*Group.objects.filter(name__in=_PERSON_ROLES))
+    if role is not None:
+        user.groups.add(role_group(role))
+    logger.info(
+        "User %s given role %s by %s", user.pk, role or "(none)", actor and actor.pk
+    )
+
+
+@transaction.atomic
+def create_person(
+    *, username: str, password: str, role: Role, actor: User | None
+) -> User:
+    user = User.objects.create_user(username=username, password=password)
+    set_role(user=user, role=role, actor=actor)
+    return user
+
+
+def set_active(*, user: User, active: bool, actor: User | None) -> None:
+    changed = (
+        User.objects.filter(pk=user.pk)
+        .exclude(is_active=active)
+        .update(is_active=active)
+    )
+    if changed and not active:
+        # Django's ModelBackend refuses inactive users on every request, so their
+        # sessions end at once; the trail records who did it.
+        audit.record(
+            AuditEvent.Action.USER_DEACTIVATED, actor=actor, target=user.get_username()
+        )
+    logger.info(
+        "User %s %s by %s",
+        user.pk,
+        "activated" if active else "deactivated",
+        actor and actor.pk,
+    )

@@ -2,7 +2,8 @@ from django import forms
 from django.utils import timezone
 
 from .models import Incident, Service, TimelineEntry
-from .services.incidents import validate_times
+from .selectors import people
+from .services.incidents import TIME_FIELDS, validate_times
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -25,6 +26,20 @@ class DeclareIncidentForm(forms.Form):
         widget=DateTimeLocalInput(),
         label="Impact started",
         help_text="In your time zone. Leave empty for now.",
+    )
+    commander = forms.ModelChoiceField(
+        queryset=people(), required=False, to_field_name="username"
+    )
+    communications_lead = forms.ModelChoiceField(
+        queryset=people(), required=False, to_field_name="username"
+    )
+    impact_percent = forms.DecimalField(
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        required=False,
+        label="Users affected (%)",
+        help_text="Leave empty for 100%.",
     )
 
     def clean_started_at(self):
@@ -49,9 +64,47 @@ class CauseForm(forms.Form):
     deployment = forms.IntegerField(required=False, min_value=1)
 
 
+class CauseSearchForm(forms.Form):
+    cause_q = forms.CharField(max_length=100, required=False, label="Search")
+
+
+class IncidentEditForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    severity = forms.ChoiceField(choices=Incident.Severity.choices)
+    impact_percent = forms.DecimalField(
+        min_value=0, max_value=100, decimal_places=2, label="Users affected (%)"
+    )
+    commander = forms.ModelChoiceField(
+        queryset=people(), required=False, to_field_name="username"
+    )
+    communications_lead = forms.ModelChoiceField(
+        queryset=people(), required=False, to_field_name="username"
+    )
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.order_by("slug"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    @classmethod
+    def for_incident(cls, incident: Incident, data=None) -> "IncidentEditForm":
+        initial = {name: getattr(incident, name) for name in cls.base_fields}
+        initial["services"] = list(incident.services.all())
+        return cls(data, initial=initial)
+
+    def changes(self) -> dict:
+        """Only the fields the person changed, so the timeline records just those."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
 class TimesForm(forms.Form):
-    """Correct an incident's times. Every error lands on its field and nothing is
-    saved, as validate_times() is the same rule the services enforce."""
+    """Correct an incident's times, entered in the person's zone. Every error lands
+    on its field and nothing is saved, as validate_times() is the same rule the
+    services enforce.
+
+    The inputs show minutes only, so a stored time with seconds comes back truncated;
+    a field counts as changed only when its minute differs, else a plain "save"
+    would record corrections nobody made."""
 
     started_at = forms.DateTimeField(
         widget=DateTimeLocalInput(), label="Impact started"
@@ -61,14 +114,74 @@ class TimesForm(forms.Form):
     mitigated_at = forms.DateTimeField(widget=DateTimeLocalInput(), required=False)
     resolved_at = forms.DateTimeField(widget=DateTimeLocalInput(), required=False)
 
+    def __init__(self, data=None, *, incident: Incident | None = None, **kwargs):
+        self.incident = incident
+        if incident is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(incident, name) for name in TIME_FIELDS}
+            )
+        super().__init__(data, **kwargs)
+
     def clean(self):
         cleaned = super().clean()
-        for field, message in validate_times(cleaned).items():
+        if any(name in self.errors for name in TIME_FIELDS):
+            return cleaned
+
+        merged = {name: self._effective(name) for name in TIME_FIELDS}
+        for field, message in validate_times(merged).items():
             self.add_error(field, message)
         return cleaned
+
+    def _effective(self, name: str):
+        value = self.cleaned_data.get(name)
+        stored = getattr(self.incident, name) if self.incident else None
+        if stored is not None and _same_minute(stored, value):
+            return stored
+        return value
+
+    def changes(self) -> dict:
+        merged = {name: self._effective(name) for name in TIME_FIELDS}
+        if self.incident is None:
+            return merged
+        return {
+            name: value
+            for name, value in merged.items()
+            if value != getattr(self.incident, name)
+        }
+
+
+def _same_minute(stored, value) -> bool:
+    return value is not None and stored.replace(second=0, microsecond=0) == value
 
 
 class PostmortemForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 30}), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=500, required=False)
+
+
+class ServiceForm(forms.ModelForm):
+    repository_url = forms.URLField(
+        max_length=500, required=False, assume_scheme="https"
+    )
+    runbook_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Service
+        fields = [
+            "slug",
+            "name",
+            "team",
+            "tier",
+            "repository_url",
+            "runbook_url",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug == "new":
+            # /services/new/ is the page that adds one.
+            raise forms.ValidationError("This name is reserved; pick another.")
+        return slug

@@ -2,9 +2,13 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.contrib.auth.models import User
+from django.db.models import Count, F, Q, QuerySet
 
-from .models import Deployment, Incident
+from accounts.models import Role
+
+from .models import Deployment, Incident, TimelineEntry
+from .models.incidents import OPEN_LAST
 
 
 def open_incident_counts() -> dict[str, int]:
@@ -20,14 +24,15 @@ def open_incident_counts() -> dict[str, int]:
     return counts
 
 
-def incident_list() -> QuerySet[Incident]:
-    is_resolved = Case(
-        When(status=Incident.Status.RESOLVED, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+def incident_list(*, viewer) -> QuerySet[Incident]:
+    """The incidents ``viewer`` may see (restricted ones only for admins and their
+    responders), open first."""
+    # OPEN_LAST is also the expression of an index (incident_open_first), which
+    # serves this order only while the two stay the same.
+    is_resolved = OPEN_LAST
     return (
-        Incident.objects.select_related("commander")
+        Incident.objects.visible_to(viewer)
+        .select_related("commander")
         .prefetch_related("services")
         .annotate(is_resolved=is_resolved)
         .order_by("is_resolved", "-started_at", "-id")  # open incidents first
@@ -84,4 +89,61 @@ def recent_deployments(*, since: datetime) -> QuerySet[Deployment]:
         Deployment.objects.select_related("service")
         .filter(finished_at__gte=since)
         .order_by("-finished_at", "-id")
+    )
+
+
+def incident_for_page(key: str, *, viewer) -> Incident | None:
+    """An incident with everything its page shows beside the timeline, or None when
+    there is none that ``viewer`` may see: a restricted incident is not found rather
+    than forbidden, so its existence does not leak."""
+    pk = Incident.pk_from_key(key)
+    if pk is None:
+        return None
+    return (
+        Incident.objects.visible_to(viewer)
+        .select_related(
+            "caused_by__service",
+            "commander",
+            "communications_lead",
+            "created_by",
+            "postmortem",
+        )
+        .prefetch_related("services")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def incident_timeline(incident: Incident) -> QuerySet[TimelineEntry]:
+    return incident.timeline.select_related("author").order_by("occurred_at", "id")
+
+
+def search_deployments(
+    incident: Incident, text: str, *, limit: int = 20
+) -> QuerySet[Deployment]:
+    """Deployments of the incident's services whose version, SHA or service matches,
+    newest first: the ones a person may link as the cause."""
+    text = text.strip()
+    queryset = Deployment.objects.select_related("service").filter(
+        service__in=[s.pk for s in incident.services.all()]
+    )
+    if text:
+        queryset = queryset.filter(
+            Q(version__icontains=text)
+            | Q(commit_sha__istartswith=text.lower())
+            | Q(service__slug__icontains=text)
+        )
+    return queryset.order_by(F("finished_at").desc(nulls_last=True), "-id")[:limit]
+
+
+def people() -> QuerySet[User]:
+    """People who may hold an incident role: active, with a person role."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__name__in=[Role.VIEWER, Role.RESPONDER, Role.ADMIN])
+        )
+        .distinct()
+        .order_by("username")
     )

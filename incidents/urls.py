@@ -8,12 +8,19 @@ urlpatterns = [
     path("", overview.overview, name="overview"),
     path("incidents/", incidents.incident_list, name="list"),
     path("incidents/declare/", incidents.declare, name="declare"),
+    path("incidents/export.csv", incidents.export_csv, name="export"),
     path("incidents/<str:key>/", incidents.incident_detail, name="detail"),
     path("incidents/<str:key>/status/", incidents.change_status, name="status"),
     path("incidents/<str:key>/acknowledge/", incidents.acknowledge, name="acknowledge"),
     path("incidents/<str:key>/notes/", incidents.add_note, name="note"),
     path("incidents/<str:key>/cause/", incidents.link_cause, name="cause"),
     path("incidents/<str:key>/times/", incidents.correct_times, name="times"),
+    path("incidents/<str:key>/edit/", incidents.edit_incident, name="edit"),
+    path(
+        "incidents/<str:key>/cause/search/",
+        incidents.cause_search,
+        name="cause-search",
+    ),
     path(
         "incidents/<str:key>/postmortem/",
         postmortems.postmortem_detail,
@@ -30,7 +37,10 @@ urlpatterns = [
         name="postmortem-edit",
     ),
     path("postmortems/", postmortems.postmortem_list, name="postmortems"),
+    path("services/", overview.service_list, name="services"),
+    path("services/new/", overview.service_create, name="service-create"),
     path("services/<slug:slug>/", overview.service_detail, name="service-detail"),
+    path("services/<slug:slug>/edit/", overview.service_edit, name="service-edit"),
 ]
 
 # Postmortems and action items (issue 5).

@@ -83,6 +83,8 @@ def declare_incident(
     source: str = Incident.Source.MANUAL,
     alert_group_key: str = "",
     impact_percent=100,
+    commander: User | None = None,
+    communications_lead: User | None = None,
     **times: datetime | None,
 ) -> Incident:
     now = timezone.now()
@@ -97,6 +99,8 @@ def declare_incident(
         source=source,
         alert_group_key=alert_group_key,
         impact_percent=impact_percent,
+        commander=commander,
+        communications_lead=communications_lead,
         created_by=actor,
         **times,
     )

@@ -68,3 +68,28 @@ def test_unknown_and_known_accounts_get_the_same_answer(client, db):
 
     assert known.status_code == unknown.status_code == 200
     assert page(known, "rita") == page(unknown, "nobody")
+
+
+def test_an_idle_session_ends_after_the_configured_time(client, db, settings):
+    make_user("rita", Role.RESPONDER)
+    log_in(client, "rita")
+    assert client.get("/incidents/").status_code == 200
+    session = client.session
+    session["last_seen"] -= settings.SESSION_IDLE_SECONDS + 1
+    session.save()
+
+    response = client.get("/incidents/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_an_active_session_is_not_written_on_every_request(client, db):
+    make_user("rita", Role.RESPONDER)
+    log_in(client, "rita")
+    client.get("/incidents/")
+    stamped = client.session["last_seen"]
+
+    client.get("/incidents/")
+
+    assert client.session["last_seen"] == stamped

@@ -32,6 +32,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def role_groups(transactional_db):
+    """transactional_db empties every table after each test, the role groups that a
+    data migration made among them; put them back for the next test."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright
@@ -49,8 +61,11 @@ def new_page(chromium, live_server):
     """Open pages in fresh browser contexts (one per person), closed afterwards."""
     contexts = []
 
-    def open_page(viewport=DESKTOP):
-        context = chromium.new_context(viewport=viewport, base_url=live_server.url)
+    def open_page(viewport=DESKTOP, **options):
+        """options go to the browser context, e.g. java_script_enabled=False."""
+        context = chromium.new_context(
+            viewport=viewport, base_url=live_server.url, **options
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -46,3 +46,38 @@ def test_a_listed_responder_sees_it_and_another_responder_does_not(restricted, p
 
     assert restricted.is_visible_to(listed)
     assert not restricted.is_visible_to(other)
+
+
+def test_a_viewer_gets_404_for_a_restricted_incident_page(viewer_client, restricted):
+    response = viewer_client.get(f"/incidents/{restricted.key}/")
+
+    assert response.status_code == 404
+
+
+def test_restricted_incidents_stay_out_of_the_list_search_and_csv(
+    viewer_client, restricted, public
+):
+    listing = viewer_client.get("/incidents/")
+    search = viewer_client.get("/incidents/", {"q": "Leaked"})
+    export = viewer_client.get("/incidents/export.csv")
+
+    csv_text = b"".join(export.streaming_content).decode()
+    assert "Slow search" in listing.content.decode()
+    assert "Leaked credentials" not in listing.content.decode()
+    assert "Leaked credentials" not in search.content.decode()
+    assert "Slow search" in csv_text
+    assert "Leaked credentials" not in csv_text
+
+
+def test_an_admin_opening_a_restricted_incident_is_audited(client, restricted):
+    from accounts.models import AuditEvent
+
+    admin = make_user("ada", Role.ADMIN)
+    client.force_login(admin)
+
+    response = client.get(f"/incidents/{restricted.key}/")
+
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RESTRICTED_ACCESS)
+    assert event.actor_name == "ada"
+    assert event.target.startswith(restricted.key)
