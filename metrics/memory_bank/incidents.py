@@ -21,7 +21,6 @@ from .render import (
     clip,
     duration,
     front_matter,
-    iso,
     md_link,
     safe_url,
     table,
@@ -136,12 +135,12 @@ def _render(ctx: ExportContext, data: dict, detail: Detail) -> str:
                 "incidents newest first, postmortems newest first, action items by due "
                 "date then priority, history tables by service then newest period. "
                 "Times are ISO 8601 UTC; cite incidents by key (INC-n) and link.",
-                f"{data['restricted']} restricted incidents exist and are not shown "
-                "anywhere in this file.",
-                "A cause is the deployment the incident names (\"named\") or, without "
+                f"Restricted incidents: {data['restricted']}. They are counted here "
+                "and shown nowhere else in this file.",
+                'A cause is the deployment the incident names ("named") or, without '
                 "one, the latest production deployment of an affected service in the "
                 f"{_hours(settings.INFER_CAUSE_WITHIN)} hours before impact "
-                "(\"inferred\").",
+                '("inferred").',
             ],
         ),
         _open_section(data, detail),
@@ -200,7 +199,8 @@ def _open_section(data: dict, detail: Detail) -> str:
     )
     hidden = data["counts"]["open"] - len(shown)
     if hidden > 0:
-        text += f"\n{hidden} more open incidents are not listed; see {app_link('/incidents/')}.\n"
+        more = app_link("/incidents/")
+        text += f"\n{hidden} more open incidents are not listed; see {more}.\n"
     return text
 
 
@@ -225,7 +225,7 @@ def _history_section(data: dict, detail: Detail) -> str:
     return (
         "## Resolved incidents\n\n"
         f"The {len(shown)} most recent resolved incidents, newest first. Older ones "
-        "are counted in \"Incident history by period\" below.\n\n"
+        'are counted in "Incident history by period" below.\n\n'
         + table(
             [
                 "Key",
@@ -272,9 +272,7 @@ def _postmortem_section(data: dict, detail: Detail) -> str:
 
 
 def _teams_of(item) -> list[str]:
-    teams = {
-        s.team.slug for s in item.postmortem.incident.services.all() if s.team_id
-    }
+    teams = {s.team.slug for s in item.postmortem.incident.services.all() if s.team_id}
     return sorted(teams) or [NO_TEAM]
 
 
@@ -355,8 +353,8 @@ def _recurring_section(data: dict) -> str:
     return (
         "## Recurring services and causes\n\n"
         "### Incidents per service\n\n"
-        "Incidents by impact start, per affected service (an incident with two services "
-        "counts for both), most incidents in 90 days first.\n\n"
+        "Incidents by impact start, per affected service (an incident with two "
+        "services counts for both), most incidents in 90 days first.\n\n"
         + table(
             [
                 "Service",

@@ -108,9 +108,10 @@ def _render(ctx: ExportContext, data: dict, detail: Detail) -> str:
             "Infrastructure",
             [
                 "What the services are, who owns them, how their deployments reach "
-                "Hindsight, how each is deployed and rolled back, and what watches them.",
-                "Generated from the Hindsight record; `data_as_of` is the latest change "
-                "in it. Times are ISO 8601 UTC. Services are ordered by slug, "
+                "Hindsight, how each is deployed and rolled back, and what watches "
+                "them.",
+                "Generated from the Hindsight record; `data_as_of` is the latest "
+                "change in it. Times are ISO 8601 UTC. Services are ordered by slug, "
                 "deployments newest first, history tables by service then period.",
                 f"Windows end at {iso(ctx.window_end)} (exclusive).",
             ],
@@ -197,7 +198,7 @@ def _ingestion(services, data) -> str:
         "`manage.py import_git_history`. A repeat with the same `external_id` is "
         "ignored, so retries are safe. Record one from CI like this:\n\n"
         "```sh\n"
-        f'curl -sS -X POST {app_link("/api/deployments/")} \\\n'
+        f"curl -sS -X POST {app_link('/api/deployments/')} \\\n"
         '  -H "Authorization: Bearer $HINDSIGHT_TOKEN" -H "Content-Type: '
         'application/json" \\\n'
         '  -d \'{"service": "SERVICE", "environment": "production", '
@@ -286,8 +287,8 @@ def _history(services, data, ctx: ExportContext, detail: Detail) -> str:
     return (
         "## Production deployment history\n\n"
         f"Finished production deployments per service: by month for the last "
-        f"{detail.monthly_months} months, by year before that. \"Rollbacks\" are "
-        "deployments that undo another; \"Rolled back\" ones were undone.\n\n" + body
+        f'{detail.monthly_months} months, by year before that. "Rollbacks" are '
+        'deployments that undo another; "Rolled back" ones were undone.\n\n' + body
     )
 
 
@@ -298,7 +299,10 @@ def _monitoring(data) -> str:
     )
     groups = table(
         ["Alert group", "Incidents (90 d)", "Latest"],
-        [(clip(row["alert_group_key"], 120), row["n"], row["last"]) for row in data["alert_groups"]],
+        [
+            (clip(row["alert_group_key"], 120), row["n"], row["last"])
+            for row in data["alert_groups"]
+        ],
     )
     return (
         "## Monitoring and alert sources\n\n"

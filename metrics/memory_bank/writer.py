@@ -36,7 +36,9 @@ def write_files(
 
     changed = []
     for name in sorted(contents):
-        if write_atomic(directory / name, contents[name], before_replace=before_replace):
+        if write_atomic(
+            directory / name, contents[name], before_replace=before_replace
+        ):
             changed.append(name)
     if changed:
         _fsync_directory(directory)

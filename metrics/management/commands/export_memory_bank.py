@@ -49,4 +49,6 @@ def _parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
-        raise CommandError(f"--as-of must be a date like 2025-06-01: {text!r}") from error
+        raise CommandError(
+            f"--as-of must be a date like 2025-06-01: {text!r}"
+        ) from error
