@@ -131,7 +131,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.export_memory_bank",
         "schedule": timedelta(minutes=env_int("MEMORY_BANK_EXPORT_MINUTES", 15)),
     },
+    "evaluate-slos": {
+        "task": "metrics.tasks_slo.evaluate_slos",
+        "schedule": timedelta(minutes=env_int("SLO_EVALUATE_MINUTES", 5, minimum=1)),
+    },
 }
+CELERY_IMPORTS = ["metrics.tasks_slo"]
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

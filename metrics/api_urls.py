@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .api_slo import urlpatterns as slo_urlpatterns
 from .memory_bank import views as memory_bank
 
 urlpatterns: list = [
@@ -15,3 +16,4 @@ urlpatterns: list = [
         name="memory-bank-file",
     ),
 ]
+urlpatterns += slo_urlpatterns
