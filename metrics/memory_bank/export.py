@@ -3,7 +3,7 @@
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -35,9 +35,9 @@ class ExportResult:
 
 
 def render_files(
-    *, today: date | None = None, max_bytes: int | None = None
+    *, now: datetime | None = None, max_bytes: int | None = None
 ) -> dict[str, bytes]:
-    ctx = build_context(today=today, max_bytes=max_bytes)
+    ctx = build_context(now=now, max_bytes=max_bytes)
     rendered = {}
     for name, render in RENDERERS.items():
         text = final_scrub(render(ctx))
@@ -57,13 +57,13 @@ def render_files(
 def export_memory_bank(
     *,
     out_dir: Path | str | None = None,
-    today: date | None = None,
+    now: datetime | None = None,
     max_bytes: int | None = None,
 ) -> ExportResult:
     started = time.monotonic()
     directory = Path(out_dir or settings.MEMORY_BANK_DIR)
 
-    files = render_files(today=today, max_bytes=max_bytes)
+    files = render_files(now=now, max_bytes=max_bytes)
     changed = write_files(directory, files)
 
     result = ExportResult(

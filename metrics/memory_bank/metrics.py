@@ -12,7 +12,7 @@ from metrics.dora import DEFINITION_VERSION, dora_report, weekly_trend
 from . import selectors
 from .context import WINDOWS_DAYS, ExportContext
 from .render import about_section, app_link, duration, front_matter, percent, table
-from .slo_section import slo_section
+from .slo_section import gather_slos, slo_section
 
 FILE_NAME = "CLAUDE-metrics.md"
 
@@ -43,6 +43,7 @@ def render(ctx: ExportContext) -> str:
 
 def _gather(ctx: ExportContext) -> dict:
     services = selectors.services()
+    slos = selectors.slos()
     year = settings.DORA_BENCHMARK_YEAR
 
     def report(days: int, service: str | None = None) -> dict:
@@ -64,7 +65,8 @@ def _gather(ctx: ExportContext) -> dict:
         "trend": weekly_trend(
             start=ctx.window_end - timedelta(weeks=weeks), end=ctx.window_end
         ),
-        "slos": selectors.slos(),
+        "slos": slos,
+        "slo_status": gather_slos(ctx, slos),
         "benchmark_year": year,
     }
 
@@ -115,7 +117,7 @@ def _render(ctx: ExportContext, data: dict, detail: Detail) -> str:
             if days in detail.per_service_windows
         ),
         _trend_section(data["trend"][-detail.trend_weeks :]),
-        slo_section(ctx, data["slos"]),
+        slo_section(ctx, data["slo_status"]),
     ]
     if not detail.per_service_windows:
         parts.insert(

@@ -17,7 +17,7 @@ from incidents.models import (
     Service,
     TimelineEntry,
 )
-from metrics.models import SLO
+from metrics.models import SLO, FreezeOverride, SLIEvent
 
 
 def latest_change() -> datetime | None:
@@ -31,6 +31,8 @@ def latest_change() -> datetime | None:
         TimelineEntry.objects.aggregate(m=Max("created_at"))["m"],
         Service.objects.aggregate(m=Max("created_at"))["m"],
         SLO.objects.aggregate(m=Max("created_at"))["m"],
+        SLIEvent.objects.aggregate(m=Max("created_at"))["m"],
+        FreezeOverride.objects.aggregate(m=Max("created_at"))["m"],
     ]
     action = candidates.pop(4)
     candidates.extend([action["m"], action["n"]])

@@ -12,7 +12,7 @@ from incidents.models import Incident
 from metrics.memory_bank.export import FILE_NAMES, export_memory_bank, render_files
 from tests.factories import at, make_incident, make_service
 
-from .golden.history import AS_OF, TODAY, build_history
+from .golden.history import AS_OF, NOW, build_history
 
 GOLDEN = Path(__file__).parent / "golden"
 # Set to rewrite the golden files after a deliberate change; review the diff.
@@ -30,7 +30,7 @@ def history(db):
 
 
 def test_export_matches_the_golden_files(history, tmp_path):
-    result = export_memory_bank(out_dir=tmp_path, today=TODAY)
+    result = export_memory_bank(out_dir=tmp_path, now=NOW)
 
     assert sorted(result.changed) == sorted(FILE_NAMES)
     for name in FILE_NAMES:
@@ -43,11 +43,11 @@ def test_export_matches_the_golden_files(history, tmp_path):
 def test_reexport_of_unchanged_data_is_byte_identical_and_leaves_files_alone(
     history, tmp_path
 ):
-    export_memory_bank(out_dir=tmp_path, today=TODAY)
+    export_memory_bank(out_dir=tmp_path, now=NOW)
     first = {name: (tmp_path / name).read_bytes() for name in FILE_NAMES}
     mtimes = {name: (tmp_path / name).stat().st_mtime_ns for name in FILE_NAMES}
 
-    result = export_memory_bank(out_dir=tmp_path, today=TODAY)
+    result = export_memory_bank(out_dir=tmp_path, now=NOW)
 
     assert result.changed == []
     assert {name: (tmp_path / name).read_bytes() for name in FILE_NAMES} == first
@@ -57,13 +57,13 @@ def test_reexport_of_unchanged_data_is_byte_identical_and_leaves_files_alone(
 def test_a_change_to_the_record_changes_the_files_and_their_data_as_of(
     history, tmp_path
 ):
-    export_memory_bank(out_dir=tmp_path, today=TODAY)
+    export_memory_bank(out_dir=tmp_path, now=NOW)
 
     make_incident(
         [make_service("ledger")], title="Ledger lag", started_at=at(2025, 6, 1, 8)
     )
     Incident.objects.filter(title="Ledger lag").update(updated_at=at(2025, 6, 1, 13))
-    result = export_memory_bank(out_dir=tmp_path, today=TODAY)
+    result = export_memory_bank(out_dir=tmp_path, now=NOW)
 
     assert "CLAUDE-incidents.md" in result.changed
     text = (tmp_path / "CLAUDE-incidents.md").read_text()
@@ -72,7 +72,7 @@ def test_a_change_to_the_record_changes_the_files_and_their_data_as_of(
 
 
 def test_every_file_starts_with_front_matter_an_agent_can_parse(history):
-    files = render_files(today=TODAY)
+    files = render_files(now=NOW)
 
     for name in FILE_NAMES:
         meta = front_matter(files[name].decode())
@@ -92,7 +92,7 @@ def test_every_file_starts_with_front_matter_an_agent_can_parse(history):
 def test_incident_counts_in_front_matter_leave_restricted_incidents_anonymous(
     history,
 ):
-    text = render_files(today=TODAY)["CLAUDE-incidents.md"].decode()
+    text = render_files(now=NOW)["CLAUDE-incidents.md"].decode()
 
     counts = front_matter(text)["counts"]
     assert counts["incidents"] == 5
@@ -105,7 +105,7 @@ def test_incident_counts_in_front_matter_leave_restricted_incidents_anonymous(
 
 
 def test_restricted_incidents_appear_in_no_file(history):
-    files = render_files(today=TODAY)
+    files = render_files(now=NOW)
 
     for data in files.values():
         text = data.decode()
@@ -117,9 +117,9 @@ def test_command_writes_the_three_files_to_the_directory_given(history, tmp_path
     call_command("export_memory_bank", "--out", str(tmp_path), "--as-of", "2025-06-01")
 
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILE_NAMES)
-    assert (tmp_path / "CLAUDE-incidents.md").read_bytes() == render_files(
-        today=TODAY
-    )["CLAUDE-incidents.md"]
+    assert (tmp_path / "CLAUDE-incidents.md").read_bytes() == render_files(now=NOW)[
+        "CLAUDE-incidents.md"
+    ]
 
 
 def test_command_writes_to_memory_bank_dir_by_default(history, tmp_path, settings):

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -22,8 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of",
             default=None,
-            help="The UTC day the windows end with (YYYY-MM-DD; default: today), "
-            "for reproducible exports.",
+            help="Export as of this instant (RFC 3339 with a zone) or day (YYYY-MM-DD, "
+            "meaning its start in UTC) instead of now, for reproducible exports.",
         )
         parser.add_argument(
             "--max-bytes",
@@ -33,11 +33,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, out, as_of, max_bytes, **options):
-        today = _parse_day(as_of) if as_of else None
+        now = _parse_moment(as_of) if as_of else None
         if max_bytes is not None and max_bytes < 1000:
             raise CommandError("--max-bytes must be at least 1000.")
 
-        result = export_memory_bank(out_dir=out, today=today, max_bytes=max_bytes)
+        result = export_memory_bank(out_dir=out, now=now, max_bytes=max_bytes)
 
         for name, size in sorted(result.sizes.items()):
             state = "written" if name in result.changed else "unchanged"
@@ -45,10 +45,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Exported in {result.seconds:.2f}s.")
 
 
-def _parse_day(text: str) -> date:
+def _parse_moment(text: str) -> datetime:
     try:
-        return date.fromisoformat(text)
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
     except ValueError as error:
-        raise CommandError(
-            f"--as-of must be a date like 2025-06-01: {text!r}"
-        ) from error
+        message = f"--as-of must be a date or a time with a zone: {text!r}"
+        raise CommandError(message) from error
+    if moment.utcoffset() is None:
+        raise CommandError(f"--as-of needs a zone (like Z or +02:00): {text!r}")
+    return moment

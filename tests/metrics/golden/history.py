@@ -2,7 +2,7 @@
 over six months, incidents of every kind (named and inferred causes, open, restricted,
 old), postmortems and action items, with secrets and e-mail addresses planted where
 careless people put them. Ids are explicit so that the golden files are the same on
-SQLite and PostgreSQL; the export speaks for ``TODAY``."""
+SQLite and PostgreSQL; the export speaks for ``NOW``."""
 
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from incidents.models import (
     Service,
     TimelineEntry,
 )
-from metrics.models import SLO
+from metrics.models import SLO, FreezeOverride
 from tests.factories import (
     at,
     make_action_item,
@@ -30,7 +30,7 @@ from tests.factories import (
     make_user,
 )
 
-TODAY = date(2025, 6, 1)
+NOW = at(2025, 6, 1, 12, 30)  # the export speaks for this instant
 AS_OF = at(2025, 6, 1, 12, 0)
 
 # Planted secrets: none of these may appear in any exported file.
@@ -85,7 +85,7 @@ def build_history() -> dict:
     rita = make_user(
         "rita", Role.RESPONDER, email="rita.responder@acme.test", first_name="Rita"
     )
-    make_user("dave@personal-mail.test", Role.RESPONDER)
+    dave = make_user("dave@personal-mail.test", Role.ADMIN)
     payments = make_team("payments", name="Payments")
     platform = make_team("platform", name="Platform")
 
@@ -255,6 +255,13 @@ def build_history() -> dict:
     make_action_item(
         draft, title="Alert on duplicate postings", kind=ActionItem.Kind.DETECT
     )
+    FreezeOverride.objects.create(
+        service=gateway,
+        reason="Edge fix must ship; approved by dave@personal-mail.test",
+        created_by=dave,
+        created_at=AS_OF,
+        expires_at=at(2025, 6, 2, 12),
+    )
     freeze_timestamps()
     return {"services": [checkout, ledger, gateway], "old": d_old}
 
@@ -263,5 +270,12 @@ def freeze_timestamps(moment=AS_OF) -> None:
     """Automatic timestamps come from the clock; pin them so the golden files hold."""
     for model in (Deployment, Incident, Postmortem):
         model.objects.update(created_at=moment, updated_at=moment)
-    for model in (ActionItem, PostmortemRevision, TimelineEntry, Service, SLO):
+    for model in (
+        ActionItem,
+        PostmortemRevision,
+        TimelineEntry,
+        Service,
+        SLO,
+        FreezeOverride,
+    ):
         model.objects.update(created_at=moment)
