@@ -138,3 +138,19 @@ def test_command_refuses_a_bad_day(db):
 
     with pytest.raises(CommandError, match="--as-of must be a date"):
         call_command("export_memory_bank", "--as-of", "June")
+
+
+def test_exports_within_the_same_hour_are_byte_identical(history):
+    early = render_files(now=NOW.replace(minute=1))
+    late = render_files(now=NOW.replace(minute=59, second=59))
+
+    assert early == late
+
+
+def test_an_export_an_hour_later_moves_only_what_depends_on_the_hour(history):
+    now = render_files(now=NOW)
+    later = render_files(now=NOW.replace(hour=13))
+
+    assert later["CLAUDE-incidents.md"] == now["CLAUDE-incidents.md"]
+    assert later["CLAUDE-infrastructure.md"] == now["CLAUDE-infrastructure.md"]
+    assert b"Evaluated at 2025-06-01T13:00:00Z" in later["CLAUDE-metrics.md"]
