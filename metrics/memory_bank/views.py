@@ -40,12 +40,14 @@ class MarkdownRenderer(BaseRenderer):
 
 
 def read_file(name: str) -> bytes:
-    """One exported file, exporting first if the bank is missing or stale."""
+    """One exported file, exporting first if it is missing, or stale with no
+    background export on its way (then the previous, whole file is served)."""
     if name not in FILE_NAMES:
         raise Http404(f"No memory-bank file named {name}")
 
     path = Path(settings.MEMORY_BANK_DIR) / name
-    if scheduling.is_dirty() or not path.exists():
+    stale = scheduling.is_dirty() and not scheduling.background_export_pending()
+    if stale or not path.exists():
         _export_now()
     return path.read_bytes()
 

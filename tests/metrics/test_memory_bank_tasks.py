@@ -127,29 +127,37 @@ def test_a_failed_export_keeps_the_old_files_leaves_no_temp_and_stays_dirty(
     assert cache.get(scheduling.LOCK_KEY) is None
 
 
-def test_embedded_mode_exports_at_once_then_only_marks_dirty_for_a_while(
-    settings, bank_dir, db
-):
+def test_embedded_mode_never_exports_inside_the_request(settings, bank_dir, db):
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
-    with mock.patch(
-        "metrics.tasks.write_memory_bank", wraps=tasks.write_memory_bank
-    ) as export:
-        first = scheduling.request_export()
-        later = [scheduling.request_export() for _ in range(10)]
+    with mock.patch("metrics.tasks.write_memory_bank") as export:
+        outcomes = {scheduling.request_export() for _ in range(10)}
 
-    assert first == "exported"
-    assert set(later) == {"deferred"}
-    assert export.call_count == 1
+    # The test database lives in memory, where no second connection could read it.
+    assert outcomes == {"deferred"}
+    export.assert_not_called()
     assert scheduling.is_dirty()
 
 
-def test_embedded_mode_exports_again_once_the_interval_has_passed(
-    settings, bank_dir, db
-):
+@pytest.mark.django_db(transaction=True)
+def test_embedded_mode_exports_a_burst_once_in_a_background_thread(settings, bank_dir):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    scheduling.request_export()
-    cache.delete(scheduling.RECENT_KEY)  # what the interval's expiry does
+    settings.MEMORY_BANK_DEBOUNCE_SECONDS = 0.2
+    make_service("checkout")
 
-    assert scheduling.request_export() == "exported"
+    with (
+        mock.patch.object(scheduling, "_threads_can_see_the_data", return_value=True),
+        mock.patch(
+            "metrics.tasks.write_memory_bank", wraps=tasks.write_memory_bank
+        ) as export,
+    ):
+        outcomes = [scheduling.request_export() for _ in range(10)]
+        thread = scheduling._thread
+        thread.join(timeout=30)
+
+    assert outcomes[0] == "scheduled"
+    assert set(outcomes[1:]) == {"already scheduled"}
+    assert export.call_count == 1
+    assert b"checkout" in (bank_dir / "CLAUDE-infrastructure.md").read_bytes()
     assert not scheduling.is_dirty()
+    assert not scheduling.background_export_pending()
