@@ -127,13 +127,17 @@ def test_a_failed_export_keeps_the_old_files_leaves_no_temp_and_stays_dirty(
     assert cache.get(scheduling.LOCK_KEY) is None
 
 
-def test_embedded_mode_never_exports_inside_the_request(settings, bank_dir, db):
+def test_embedded_mode_without_a_shareable_database_only_marks_dirty(
+    settings, bank_dir, db
+):
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
-    with mock.patch("metrics.tasks.write_memory_bank") as export:
+    with (
+        mock.patch.object(scheduling, "_threads_can_see_the_data", return_value=False),
+        mock.patch("metrics.tasks.write_memory_bank") as export,
+    ):
         outcomes = {scheduling.request_export() for _ in range(10)}
 
-    # The test database lives in memory, where no second connection could read it.
     assert outcomes == {"deferred"}
     export.assert_not_called()
     assert scheduling.is_dirty()
