@@ -82,7 +82,7 @@ def _render(ctx: ExportContext, data: dict, detail: Detail) -> str:
                 "generated_at": ctx.data_as_of,
                 "data_as_of": ctx.data_as_of,
                 "window": ctx.window(90),
-                "windows_days": "30, 90",
+                "windows_days": list(WINDOWS_DAYS),
                 "benchmark_year": data["benchmark_year"],
                 "definition_version": DEFINITION_VERSION,
                 "counts": {

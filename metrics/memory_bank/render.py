@@ -180,6 +180,8 @@ def _yaml_lines(mapping: dict, indent: int) -> Iterable[str]:
 
 
 def _yaml_scalar(value) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_yaml_scalar(item) for item in value) + "]"
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -90,6 +90,7 @@ def test_every_file_starts_with_front_matter_an_agent_can_parse(history):
         }
         assert meta["hindsight_url"].startswith("http://127.0.0.1:8000/")
         assert "## About this file" in files[name].decode()
+    assert front_matter(files["CLAUDE-metrics.md"].decode())["windows_days"] == [30, 90]
 
 
 def test_incident_counts_in_front_matter_leave_restricted_incidents_anonymous(
