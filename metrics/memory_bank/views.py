@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -65,11 +66,16 @@ class MemoryBankIndex(APIView):
     integration_methods = ("GET",)
 
     def get(self, request):
-        base = request.build_absolute_uri("/api/memory-bank/")
+        def url(name: str, *args) -> str:
+            return request.build_absolute_uri(reverse(name, args=args))
+
         return Response(
             {
-                "files": [{"name": name, "url": base + name} for name in FILE_NAMES],
-                "archive": request.build_absolute_uri("/api/memory-bank.zip"),
+                "files": [
+                    {"name": name, "url": url("memory-bank-file", name)}
+                    for name in FILE_NAMES
+                ],
+                "archive": url("memory-bank-archive"),
             }
         )
 
