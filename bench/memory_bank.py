@@ -10,9 +10,10 @@ fresh temporary directory; the script prints the time of every run, the median, 
 the sizes. It only reads the record.
 
 ``--only infrastructure,incidents`` instead times those renderers alone (the median
-of the runs and the size of each), and ``--dora-once`` times a single all-services
-90-day ``dora_report``: for a database that lacks the SLO tables or is too large for
-whole exports within the time at hand."""
+of the runs and the size of each), ``--dora-once`` times a single all-services
+90-day ``dora_report`` and ``--dora-all`` every DORA figure the metrics file needs:
+for a database that lacks the SLO tables or is too large for whole exports within
+the time at hand."""
 
 import argparse
 import os
@@ -57,6 +58,25 @@ def time_parts(names: list[str], runs: int) -> None:
         )
 
 
+def time_metrics_figures() -> None:
+    """Every DORA figure CLAUDE-metrics.md asks for, without the SLO part."""
+    from incidents.models import Service
+    from metrics.dora import weekly_trend
+
+    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    end += timedelta(days=1)
+    slugs = [None, *Service.objects.order_by("slug").values_list("slug", flat=True)]
+    started = time.perf_counter()
+    for days in (30, 90):
+        for slug in slugs:
+            dora_report(start=end - timedelta(days=days), end=end, service=slug)
+    weekly_trend(start=end - timedelta(weeks=26), end=end)
+    print(
+        f"all DORA figures of the metrics file ({2 * len(slugs)} reports and a "
+        f"26-week trend): {time.perf_counter() - started:.2f}s"
+    )
+
+
 def time_dora_once() -> None:
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     started = time.perf_counter()
@@ -71,16 +91,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", default="", help="e.g. infrastructure,incidents")
     parser.add_argument("--dora-once", action="store_true")
+    parser.add_argument("--dora-all", action="store_true")
     args = parser.parse_args()
 
     deployments = Deployment.objects.count()
     incidents = Incident.objects.count()
     print(f"database: {deployments} deployments, {incidents} incidents")
-    if args.only or args.dora_once:
+    if args.only or args.dora_once or args.dora_all:
         if args.only:
             time_parts(args.only.split(","), args.runs)
         if args.dora_once:
             time_dora_once()
+        if args.dora_all:
+            time_metrics_figures()
         return
 
     times = []
