@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import (
@@ -15,6 +16,7 @@ from .env import (
     env_time_zone,
     env_url,
 )
+from .logging import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HINDSIGHT_VAR_DIR", str(BASE_DIR / "var")))
@@ -46,10 +48,17 @@ INSTALLED_APPS = [
     "accounts",
     "incidents",
     "metrics",
+    "django_prometheus",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # Request id first, so every later line of the request carries it; the Prometheus
+    # pair brackets everything else to time the whole request.
+    "ops.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes goes last so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,6 +120,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "TIMEOUT": 300,
+            # Fail fast when Redis is down: pages degrade instead of hanging.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -126,10 +138,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# A worker killed outright (SIGKILL, OOM) never acknowledges its task; Redis hands it
+# to another worker once this many seconds pass. Keep it above the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+}
+CELERY_BEAT_SCHEDULER = "ops.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "export-memory-bank": {
         "task": "metrics.tasks.export_memory_bank",
         "schedule": timedelta(minutes=env_int("MEMORY_BANK_EXPORT_MINUTES", 15)),
+    },
+    "back-up-daily": {
+        "task": "ops.tasks.back_up",
+        "schedule": crontab(hour=env_int("BACKUP_HOUR_UTC", 2), minute=17),
     },
 }
 
@@ -217,19 +239,55 @@ HINDSIGHT_BASE_URL = env_url("HINDSIGHT_BASE_URL", schemes=("http", "https")) or
 )
 DORA_BENCHMARK_YEAR = env_int("DORA_BENCHMARK_YEAR", 2023)
 
+# --- Production security (README, "Production") -----------------------------------
+# Behind TLS set SECURE=true: HTTPS redirect, HSTS and Secure cookies follow from it,
+# and each can still be set on its own. The proxy must set X-Forwarded-Proto.
+SECURE = env_bool("SECURE", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health$"]
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 31_536_000 if SECURE else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+if env_bool("SECURE_PROXY_SSL_HEADER", default=SECURE):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=SECURE)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=SECURE)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: everything comes from our own static files.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+
+# --- Operations: health, metrics, backups -----------------------------------------
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 3, minimum=0)
+# /prometheus/metrics answers a bearer token, or callers from these addresses.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"])
+STATSD_HOST = env_str("STATSD_HOST")
+STATSD_PORT = env_int("STATSD_PORT", 8125, minimum=1)
+STATSD_PREFIX = env_str("STATSD_PREFIX", "hindsight")
+# Workers and beat count as "seen" when their heartbeat is younger than this.
+HEALTH_HEARTBEAT_MAX_AGE = env_duration(
+    "HEALTH_HEARTBEAT_MAX_AGE", timedelta(minutes=2)
+)
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
+LOGGING = build_logging(level=LOG_LEVEL, log_format=LOG_FORMAT)

@@ -12,6 +12,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("", include("ops.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include(api_patterns)),
