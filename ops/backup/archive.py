@@ -61,7 +61,7 @@ def backup_time(path: Path) -> datetime | None:
 
 def _postgres_env() -> dict[str, str]:
     """libpq reads these, so the password never appears on a command line."""
-    db = settings.DATABASES["default"]
+    db = connection.settings_dict
     env = {**os.environ, "PGDATABASE": str(db["NAME"])}
     for setting, variable in (
         ("HOST", "PGHOST"),
@@ -136,7 +136,7 @@ def _restore_database(vendor: str, dump: Path) -> None:
                 "--single-transaction",
                 "--no-owner",
                 "--no-privileges",
-                f"--dbname={settings.DATABASES['default']['NAME']}",
+                f"--dbname={connection.settings_dict['NAME']}",
                 str(dump),
             ]
         )
