@@ -53,8 +53,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Request id first, so every later line of the request carries it; the Prometheus
-    # pair brackets everything else to time the whole request.
+    # Liveness answers before the Host check; the request id comes next, so every
+    # later line of the request carries it; the Prometheus pair brackets the rest.
+    "ops.middleware.LivenessMiddleware",
     "ops.middleware.RequestIdMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -244,7 +245,7 @@ DORA_BENCHMARK_YEAR = env_int("DORA_BENCHMARK_YEAR", 2023)
 # and each can still be set on its own. The proxy must set X-Forwarded-Proto.
 SECURE = env_bool("SECURE", default=False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=SECURE)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health$"]
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
 SECURE_HSTS_SECONDS = env_int(
     "SECURE_HSTS_SECONDS", 31_536_000 if SECURE else 0, minimum=0
 )

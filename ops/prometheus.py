@@ -5,7 +5,6 @@ import logging
 import os
 
 import prometheus_client
-from celery import current_app
 from prometheus_client import multiprocess
 from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily
 
@@ -33,8 +32,7 @@ def _celery_tasks():
         "Celery tasks finished, by task and outcome (counted by the workers)",
         labels=["task", "state"],
     )
-    names = sorted(n for n in current_app.tasks if not n.startswith("celery."))
-    for (name, state), count in sorted(task_counts(names).items()):
+    for (name, state), count in sorted(task_counts().items()):
         family.add_metric([name, state], count)
     yield family
 

@@ -14,13 +14,6 @@ from .version import hindsight_version
 
 @never_cache
 @require_GET
-def healthz(request):
-    """Liveness: the process answers. Touches neither the database nor Redis."""
-    return JsonResponse({"status": "alive"})
-
-
-@never_cache
-@require_GET
 def health(request):
     report = health_report(version=hindsight_version(), started_at=OpsConfig.started_at)
     return JsonResponse(report, status=503 if report["status"] == UNHEALTHY else 200)

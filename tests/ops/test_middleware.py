@@ -1,0 +1,43 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_sane_incoming_request_id_is_echoed(client):
+    response = client.get("/accounts/login/", HTTP_X_REQUEST_ID="edge-7f3a.1:42")
+
+    assert response["X-Request-ID"] == "edge-7f3a.1:42"
+
+
+@pytest.mark.parametrize(
+    "incoming", ["", "has space", "x" * 129, "line\nbreak", 'quote"d']
+)
+def test_an_odd_incoming_request_id_is_replaced_by_a_fresh_one(client, incoming):
+    response = client.get("/accounts/login/", HTTP_X_REQUEST_ID=incoming)
+
+    assert response["X-Request-ID"] != incoming
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_pages_carry_a_strict_content_security_policy_and_security_headers(client):
+    response = client.get("/accounts/login/")
+
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(client, responder):
+    response = client.post(
+        "/accounts/login/", {"username": "rita", "password": "pw-rita"}
+    )
+
+    assert response.status_code == 302
+    session = response.cookies["sessionid"]
+    assert session["httponly"] is True
+    assert session["samesite"] == "Lax"
+    assert response.cookies["csrftoken"]["samesite"] == "Lax"
