@@ -154,7 +154,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ops.tasks.back_up",
         "schedule": crontab(hour=env_int("BACKUP_HOUR_UTC", 2), minute=17),
     },
+    "evaluate-slos": {
+        "task": "metrics.tasks_slo.evaluate_slos",
+        "schedule": timedelta(minutes=env_int("SLO_EVALUATE_MINUTES", 5, minimum=1)),
+    },
 }
+CELERY_IMPORTS = ["metrics.tasks_slo"]
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

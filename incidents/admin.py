@@ -5,11 +5,13 @@ from .models import (
     Commit,
     Deployment,
     Incident,
+    OutgoingWebhook,
     Postmortem,
     PostmortemRevision,
     Service,
     Team,
     TimelineEntry,
+    WebhookDelivery,
 )
 
 
@@ -102,3 +104,23 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "priority"]
     search_fields = ["title"]
     raw_id_fields = ["postmortem", "owner"]
+
+
+@admin.register(OutgoingWebhook)
+class OutgoingWebhookAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "created_at"]
+    list_filter = ["is_active"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "event",
+        "webhook",
+        "status",
+        "attempts",
+        "response_code",
+        "created_at",
+    ]
+    list_filter = ["status", "event", "webhook"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]

@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .api_slo import urlpatterns as slo_urlpatterns
+from .memory_bank import views as memory_bank
+
+urlpatterns: list = [
+    path("memory-bank/", memory_bank.MemoryBankIndex.as_view(), name="memory-bank"),
+    path(
+        "memory-bank.zip",
+        memory_bank.MemoryBankArchive.as_view(),
+        name="memory-bank-archive",
+    ),
+    path(
+        "memory-bank/<str:name>",
+        memory_bank.MemoryBankFile.as_view(),
+        name="memory-bank-file",
+    ),
+]
+urlpatterns += slo_urlpatterns

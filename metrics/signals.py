@@ -1,1 +1,28 @@
 """Hooks through which metrics/ learns that the record changed."""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from incidents.signals import record_changed
+
+from .memory_bank.scheduling import request_export
+from .models import SLO
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(record_changed, dispatch_uid="metrics.memory_bank.record_changed")
+def schedule_memory_bank_export(sender, *, kind: str, ids: list[int], **kwargs):
+    outcome = request_export()
+    logger.debug("Memory-bank export after %s change %s: %s", kind, ids, outcome)
+
+
+@receiver(post_save, sender=SLO, dispatch_uid="metrics.memory_bank.slo_saved")
+@receiver(post_delete, sender=SLO, dispatch_uid="metrics.memory_bank.slo_deleted")
+def schedule_export_after_slo_change(sender, instance: SLO, **kwargs):
+    # SLOs are metrics' own settings, changed in the admin rather than through the
+    # record's services, so they do not send record_changed.
+    transaction.on_commit(request_export)

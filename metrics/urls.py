@@ -1,9 +1,11 @@
 from django.urls import path
 
 from . import views
+from .memory_bank import views as memory_bank
 
 app_name = "metrics"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("memory-bank/", memory_bank.preview, name="memory-bank"),
 ]

@@ -1,0 +1,86 @@
+import json
+import logging
+import urllib.error
+import urllib.request
+
+from celery import shared_task
+from django.db.models import F
+from django.utils import timezone
+
+from .models import WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+TIMEOUT_SECONDS = 5
+
+
+class TransientDeliveryError(Exception):
+    pass
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(TransientDeliveryError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=MAX_ATTEMPTS - 1,
+)
+def deliver_webhook(self, delivery_id: int) -> str:
+    delivery = (
+        WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
+    )
+    if delivery is None or delivery.status == WebhookDelivery.Status.DELIVERED:
+        return "nothing to do"
+
+    WebhookDelivery.objects.filter(pk=delivery_id).update(attempts=F("attempts") + 1)
+    request = urllib.request.Request(
+        delivery.webhook.url,
+        data=json.dumps(delivery.payload).encode(),
+        headers={"Content-Type": "application/json", "User-Agent": "Hindsight"},
+        method="POST",
+    )
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            code = response.status
+    except urllib.error.HTTPError as error:
+        code = error.code
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        return _failed(self, delivery, None, str(error)[:500])
+
+    if 200 <= code < 300:
+        WebhookDelivery.objects.filter(pk=delivery_id).update(
+            status=WebhookDelivery.Status.DELIVERED,
+            response_code=code,
+            error="",
+            delivered_at=timezone.now(),
+        )
+        logger.info("Delivered %s to webhook %s", delivery.event, delivery.webhook_id)
+        return "delivered"
+    return _failed(self, delivery, code, f"HTTP {code}")
+
+
+def _failed(task, delivery: WebhookDelivery, code: int | None, error: str) -> str:
+    retryable = code is None or code >= 500 or code == 429
+    final = not retryable or task.request.retries >= MAX_ATTEMPTS - 1
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=WebhookDelivery.Status.FAILED
+        if final
+        else WebhookDelivery.Status.PENDING,
+        response_code=code,
+        error=error,
+    )
+    logger.warning(
+        "Delivery %s to webhook %s failed: %s", delivery.pk, delivery.webhook_id, error
+    )
+    if final:
+        return "failed"
+    raise TransientDeliveryError(error)
