@@ -1,0 +1,133 @@
+"""``POST /api/webhooks/alertmanager/``: Alertmanager's webhook format, version 4
+(https://prometheus.io/docs/alerting/latest/configuration/#webhook_config)."""
+
+import logging
+
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..services import alerts as alert_services
+from ..timeparse import TimeFormatError, is_go_zero_time, parse_instant
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_VERSION = "4"
+MAX_ALERTS = 1000
+
+
+def _labels(**kwargs) -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False), **kwargs
+    )
+
+
+def _instant(value: str, *, allow_zero: bool):
+    if allow_zero and (not value or is_go_zero_time(value)):
+        return None
+    try:
+        return parse_instant(value)
+    except TimeFormatError as error:
+        raise serializers.ValidationError(str(error)) from None
+
+
+class AlertSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["firing", "resolved"])
+    labels = _labels(allow_empty=False)
+    annotations = _labels(required=False, default=dict)
+    startsAt = serializers.CharField()
+    endsAt = serializers.CharField(required=False, allow_blank=True, default="")
+    generatorURL = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000
+    )
+    fingerprint = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=64
+    )
+
+    def validate_startsAt(self, value):
+        if is_go_zero_time(value):
+            raise serializers.ValidationError("An alert needs a real start time.")
+        return _instant(value, allow_zero=False)
+
+    def validate_endsAt(self, value):
+        return _instant(value, allow_zero=True)
+
+    def validate(self, attrs):
+        ends, starts = attrs.get("endsAt"), attrs["startsAt"]
+        if attrs["status"] == "resolved" and ends is not None and ends < starts:
+            raise serializers.ValidationError({"endsAt": ["Is before startsAt."]})
+        return attrs
+
+    def to_alert(self, data) -> alert_services.Alert:
+        return alert_services.Alert(
+            status=data["status"],
+            labels=data["labels"],
+            annotations=data["annotations"],
+            starts_at=data["startsAt"],
+            ends_at=data["endsAt"],
+            fingerprint=data["fingerprint"],
+            generator_url=data["generatorURL"],
+        )
+
+
+class AlertmanagerNotificationSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    groupKey = serializers.CharField(max_length=10_000)
+    status = serializers.ChoiceField(choices=["firing", "resolved"])
+    receiver = serializers.CharField(required=False, allow_blank=True, default="")
+    alerts = AlertSerializer(many=True, allow_empty=False, max_length=MAX_ALERTS)
+    groupLabels = _labels(required=False, default=dict)
+    commonLabels = _labels(required=False, default=dict)
+    commonAnnotations = _labels(required=False, default=dict)
+    externalURL = serializers.CharField(required=False, allow_blank=True, default="")
+    truncatedAlerts = serializers.IntegerField(required=False, min_value=0, default=0)
+
+    def validate_version(self, value):
+        if value != SUPPORTED_VERSION:
+            raise serializers.ValidationError(
+                f"Only version {SUPPORTED_VERSION} of Alertmanager's webhook format "
+                "is supported."
+            )
+        return value
+
+    def to_notification(self) -> alert_services.Notification:
+        data = self.validated_data
+        return alert_services.Notification(
+            group_key=data["groupKey"],
+            status=data["status"],
+            alerts=[AlertSerializer().to_alert(alert) for alert in data["alerts"]],
+            receiver=data["receiver"],
+            group_labels=data["groupLabels"],
+            common_labels=data["commonLabels"],
+            common_annotations=data["commonAnnotations"],
+            external_url=data["externalURL"],
+            truncated_alerts=data["truncatedAlerts"],
+        )
+
+
+class AlertmanagerWebhookView(APIView):
+    """Each integration posts with its own token (an integration user)."""
+
+    integration_methods = ("POST",)
+
+    def post(self, request):
+        serializer = AlertmanagerNotificationSerializer(data=request.data)
+        if not serializer.is_valid():
+            logger.warning(
+                "Refused an Alertmanager notification: %s", serializer.errors
+            )
+            serializer.is_valid(raise_exception=True)
+
+        outcome = alert_services.receive_notification(
+            notification=serializer.to_notification(), actor=request.user
+        )
+        incident = outcome.incident
+        body = {
+            "incident": incident.key if incident else None,
+            "id": incident.pk if incident else None,
+            "status": incident.status if incident else None,
+            "created": outcome.created,
+            "recorded": outcome.recorded,
+        }
+        code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+        return Response(body, status=code)

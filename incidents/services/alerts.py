@@ -1,0 +1,306 @@
+"""Alertmanager notifications open and update incidents.
+
+One incident per alert group (Alertmanager's ``groupKey``) while it is open. Every
+alert, known by its fingerprint, lands in the timeline once per (start, status):
+the entry's ``data`` carries ``fingerprint``, ``starts_at`` and ``status``, and that
+triple is the de-duplication key, so a notification delivered twice (Alertmanager
+retries and repeats) records nothing new. When every alert the incident has seen
+is resolved, the incident moves to ``monitoring``; a person resolves it.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ..models import Incident, Service, TimelineEntry
+from .deployments import get_or_create_service
+from .incidents import (
+    add_timeline_entry,
+    change_status,
+    declare_incident,
+    update_incident,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = Incident.Status
+Severity = Incident.Severity
+
+FIRING, RESOLVED = "firing", "resolved"
+
+DEFAULT_SEVERITY_LABEL = "severity"
+DEFAULT_SEVERITY_MAP = {
+    "critical": Severity.SEV1,
+    "error": Severity.SEV2,
+    "major": Severity.SEV2,
+    "high": Severity.SEV2,
+    "warning": Severity.SEV3,
+    "info": Severity.SEV4,
+    "low": Severity.SEV4,
+}
+DEFAULT_SEVERITY = Severity.SEV3
+DEFAULT_SERVICE_LABELS = ("service", "app", "job")
+
+# Incident.alert_group_key holds up to 500 characters; longer keys are stored as a
+# digest, which is just as unique and still compared exactly.
+_GROUP_KEY_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Alert:
+    status: str
+    labels: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime | None = None
+    annotations: dict[str, str] = field(default_factory=dict)
+    fingerprint: str = ""
+    generator_url: str = ""
+
+    @property
+    def identity(self) -> str:
+        """Alertmanager's fingerprint, or a stable hash of the labels without one."""
+        if self.fingerprint:
+            return self.fingerprint
+        canonical = json.dumps(self.labels, sort_keys=True, separators=(",", ":"))
+        return "labels:" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    @property
+    def name(self) -> str:
+        return self.labels.get("alertname", "alert")
+
+    def dedupe_key(self) -> tuple[str, str, str]:
+        return (self.identity, self.starts_at.isoformat(), self.status)
+
+
+@dataclass(frozen=True)
+class Notification:
+    group_key: str
+    status: str
+    alerts: list[Alert]
+    receiver: str = ""
+    group_labels: dict[str, str] = field(default_factory=dict)
+    common_labels: dict[str, str] = field(default_factory=dict)
+    common_annotations: dict[str, str] = field(default_factory=dict)
+    external_url: str = ""
+    truncated_alerts: int = 0
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    incident: Incident | None
+    created: bool
+    recorded: int
+
+
+def stored_group_key(group_key: str) -> str:
+    if len(group_key) <= _GROUP_KEY_LIMIT:
+        return group_key
+    return "sha256:" + hashlib.sha256(group_key.encode()).hexdigest()
+
+
+def severity_for(labels: dict[str, str]) -> str:
+    label = getattr(settings, "ALERTMANAGER_SEVERITY_LABEL", DEFAULT_SEVERITY_LABEL)
+    mapping = getattr(settings, "ALERTMANAGER_SEVERITY_MAP", DEFAULT_SEVERITY_MAP)
+    value = labels.get(label, "").strip()
+    if value.upper() in Severity.values:
+        return value.upper()
+    lowered = {key.lower(): sev for key, sev in mapping.items()}
+    return lowered.get(
+        value.lower(),
+        getattr(settings, "ALERTMANAGER_DEFAULT_SEVERITY", DEFAULT_SEVERITY),
+    )
+
+
+def service_slug_for(labels: dict[str, str]) -> str:
+    names = getattr(settings, "ALERTMANAGER_SERVICE_LABELS", DEFAULT_SERVICE_LABELS)
+    for name in names:
+        slug = slugify(labels.get(name, ""))[:100]
+        if slug:
+            return slug
+    return ""
+
+
+def _most_severe(severities) -> str:
+    # SEV1 sorts first, and it is the most severe.
+    return min(severities)
+
+
+def _services(notification: Notification) -> list[Service]:
+    slugs = {service_slug_for(alert.labels) for alert in notification.alerts}
+    slugs.discard("")
+    return [get_or_create_service(slug) for slug in sorted(slugs)]
+
+
+def _title(notification: Notification) -> str:
+    labels = {**notification.group_labels, **notification.common_labels}
+    name = labels.get("alertname") or notification.alerts[0].name
+    summary = notification.common_annotations.get("summary", "")
+    return (f"{name}: {summary}" if summary else name)[:300]
+
+
+def _summary(notification: Notification) -> str:
+    lines = []
+    description = notification.common_annotations.get("description", "")
+    if description:
+        lines.append(description)
+    lines.append(f"Opened by Alertmanager receiver `{notification.receiver or '?'}`.")
+    if notification.external_url:
+        lines.append(f"Alertmanager: <{notification.external_url}>")
+    return "\n\n".join(lines)
+
+
+def _lock_group(group_key: str) -> None:
+    """Serialise notifications of one group, so that two deliveries arriving at
+    once cannot both open an incident. SQLite already runs one write transaction
+    at a time (IMMEDIATE mode)."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.sha256(group_key.encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def _seen(incident: Incident) -> dict[tuple[str, str, str], None]:
+    entries = incident.timeline.filter(kind=TimelineEntry.Kind.ALERT).values_list(
+        "data", flat=True
+    )
+    return {
+        (d.get("fingerprint"), d.get("starts_at"), d.get("status")): None
+        for d in entries
+        if isinstance(d, dict)
+    }
+
+
+def _all_resolved(keys) -> bool:
+    """Whether the latest state of every alert seen is ``resolved``. For one
+    alert, a later start wins, and at the same start "resolved" wins over
+    "firing", so deliveries that arrive out of order settle the same way."""
+    latest: dict[str, tuple[str, str]] = {}
+    for fingerprint, starts_at, status in keys:
+        rank = (starts_at, "1" if status == RESOLVED else "0")
+        latest[fingerprint] = max(latest.get(fingerprint, rank), rank)
+    return bool(latest) and all(rank[1] == "1" for rank in latest.values())
+
+
+def _record(incident: Incident, alert: Alert, now: datetime) -> None:
+    summary = alert.annotations.get("summary") or alert.annotations.get(
+        "description", ""
+    )
+    verb = "firing" if alert.status == FIRING else "resolved"
+    body = f"Alert {verb}: **{alert.name}**" + (f" — {summary}" if summary else "")
+    if alert.generator_url:
+        body += f" ([source]({alert.generator_url}))"
+    occurred = alert.starts_at if alert.status == FIRING else (alert.ends_at or now)
+    add_timeline_entry(
+        incident=incident,
+        kind=TimelineEntry.Kind.ALERT,
+        body=body,
+        occurred_at=occurred,
+        data={
+            "fingerprint": alert.identity,
+            "starts_at": alert.starts_at.isoformat(),
+            "status": alert.status,
+            "alertname": alert.name,
+            "labels": alert.labels,
+        },
+    )
+
+
+def _open_incident(notification: Notification, actor, key: str) -> Incident:
+    firing = [a for a in notification.alerts if a.status == FIRING]
+    incident = declare_incident(
+        title=_title(notification),
+        severity=_most_severe(severity_for(a.labels) for a in firing),
+        services=_services(notification),
+        actor=actor,
+        started_at=min(a.starts_at for a in notification.alerts),
+        summary=_summary(notification),
+        source=Incident.Source.ALERTMANAGER,
+        alert_group_key=key,
+    )
+    logger.info("Incident %s opened from Alertmanager group", incident.key)
+    return incident
+
+
+def _widen(incident: Incident, notification: Notification, actor, new_alerts) -> None:
+    """New alerts of a known group may start earlier, be more severe or name more
+    services; the incident grows to match (each change is a timeline entry)."""
+    changes = {}
+    earliest = min(a.starts_at for a in new_alerts)
+    if earliest < incident.started_at:
+        changes["started_at"] = earliest
+    firing = [a for a in new_alerts if a.status == FIRING]
+    if firing:
+        severity = _most_severe(severity_for(a.labels) for a in firing)
+        if severity < incident.severity:
+            changes["severity"] = severity
+    current = list(incident.services.all())
+    extra = [s for s in _services(notification) if s not in current]
+    if extra:
+        changes["services"] = current + extra
+    if changes:
+        update_incident(incident=incident, actor=actor, **changes)
+
+
+def _settle_status(incident: Incident, keys, new_alerts, actor, now) -> None:
+    incident.refresh_from_db()
+    if _all_resolved(keys):
+        if incident.status in (Status.INVESTIGATING, Status.IDENTIFIED):
+            ends = [a.ends_at for a in new_alerts if a.ends_at] or [now]
+            at = max(min(max(ends), now), incident.started_at)
+            change_status(
+                incident=incident, status=Status.MONITORING, actor=actor, at=at
+            )
+        return
+    refired = any(a.status == FIRING for a in new_alerts)
+    if refired and incident.status == Status.MONITORING:
+        change_status(incident=incident, status=Status.INVESTIGATING, actor=actor)
+
+
+@transaction.atomic
+def receive_notification(
+    *, notification: Notification, actor: User | None
+) -> AlertOutcome:
+    key = stored_group_key(notification.group_key)
+    _lock_group(key)
+    now = timezone.now()
+    incident = (
+        Incident.objects.open()
+        .filter(source=Incident.Source.ALERTMANAGER, alert_group_key=key)
+        .order_by("-id")
+        .first()
+    )
+    has_firing = any(a.status == FIRING for a in notification.alerts)
+    if incident is None and not has_firing:
+        logger.info("Ignored a resolved Alertmanager group with no open incident")
+        return AlertOutcome(incident=None, created=False, recorded=0)
+
+    created = incident is None
+    if created:
+        incident = _open_incident(notification, actor, key)
+    seen = _seen(incident)
+    new_alerts = []
+    for alert in sorted(notification.alerts, key=lambda a: (a.starts_at, a.status)):
+        if alert.dedupe_key() in seen:
+            continue
+        seen[alert.dedupe_key()] = None
+        new_alerts.append(alert)
+    if not new_alerts:
+        return AlertOutcome(incident=incident, created=False, recorded=0)
+
+    if not created:
+        _widen(incident, notification, actor, new_alerts)
+    for alert in new_alerts:
+        _record(incident, alert, now)
+    _settle_status(incident, seen, new_alerts, actor, now)
+    incident.refresh_from_db()
+    return AlertOutcome(incident=incident, created=created, recorded=len(new_alerts))
