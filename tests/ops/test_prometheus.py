@@ -1,9 +1,15 @@
-import pytest
+from datetime import timedelta
+from decimal import Decimal
 
-from incidents.models import Incident
+import pytest
+from django.utils import timezone
+
+from incidents.models import Deployment, Incident
+from metrics.models import SLO
+from ops import prometheus
 from ops.task_counts import count_task
 
-from ..factories import make_incident
+from ..factories import make_deployment, make_incident, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +86,55 @@ def test_requests_are_counted_by_django_prometheus(client, token):
 
     assert "django_http_requests_total_by_view_transport_method_total" in found
     assert 'view="login"' in found
+
+
+@pytest.fixture
+def fresh_dora(monkeypatch):
+    monkeypatch.setattr(prometheus, "_dora_memo", {})
+
+
+def test_dora_figures_of_the_last_30_days_are_exported(client, token, fresh_dora):
+    now = timezone.now()
+    service = make_service("checkout")
+    for days_ago in (1, 2, 3):
+        make_deployment(service, finished_at=now - timedelta(days=days_ago))
+    make_deployment(
+        service,
+        status=Deployment.Status.FAILURE,
+        finished_at=now - timedelta(days=4),
+    )
+    make_deployment(service, finished_at=now - timedelta(days=45))  # outside
+
+    found = lines(client.get(URL, HTTP_AUTHORIZATION=f"Bearer {token}"))
+
+    # 3 completed deployments / 30 days; 1 failed of 4 finished.
+    assert "hindsight_dora_deployments_per_day 0.1" in found
+    assert "hindsight_dora_change_failure_rate 0.25" in found
+    assert not any(line.startswith("hindsight_dora_lead_time") for line in found)
+
+
+def test_error_budgets_are_exported_per_slo(client, token):
+    now = timezone.now()
+    service = make_service("checkout")
+    SLO.objects.create(
+        service=service,
+        name="availability",
+        target_percent=Decimal("99.9"),
+        freeze_threshold=Decimal("0.4"),
+    )
+    started = now - timedelta(days=1)
+    make_incident(
+        [service],
+        started_at=started,
+        resolved_at=started + timedelta(minutes=21.6),
+        impact_percent=100,
+    )
+
+    found = lines(client.get(URL, HTTP_AUTHORIZATION=f"Bearer {token}"))
+
+    # Budget: 30 days x 1440 min x 0.1% = 43.2 min; 21.6 consumed leaves half.
+    labels = '{service="checkout",slo="availability"}'
+    assert f"hindsight_slo_error_budget_consumed_minutes{labels} 21.6" in found
+    assert f"hindsight_slo_error_budget_remaining_ratio{labels} 0.5" in found
+    # Half the budget consumed is past the 40% freeze threshold.
+    assert f"hindsight_slo_frozen{labels} 1.0" in found
