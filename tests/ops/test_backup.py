@@ -19,6 +19,10 @@ from ..factories import at, make_deployment, make_incident, make_note, make_serv
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# The record below lies in January 2025; exporting as of a fixed instant makes two
+# exports of the same record byte for byte the same.
+AS_OF = "2025-02-01T00:00:00Z"
+
 
 @pytest.fixture
 def dirs(settings, tmp_path):
@@ -57,15 +61,15 @@ def _drop_all_tables() -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
 
 
-def memory_bank(settings) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(settings.MEMORY_BANK_DIR.iterdir())}
+def memory_bank(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
 
 
 def test_a_backup_restored_into_a_wiped_database_gives_back_the_record(
     dirs, record, wipe_database
 ):
-    (dirs.MEMORY_BANK_DIR / "CLAUDE-incidents.md").write_text("# Incidents\nINC-1\n")
-    before = memory_bank(dirs)
+    call_command("export_memory_bank", "--as-of", AS_OF, stdout=io.StringIO())
+    before = memory_bank(dirs.MEMORY_BANK_DIR)
 
     archive = create_backup()
     wipe_database()
@@ -73,12 +77,40 @@ def test_a_backup_restored_into_a_wiped_database_gives_back_the_record(
         path.unlink()
     summary = restore_backup(archive)
 
-    assert summary["memory_bank_files"] == 1
+    assert summary["memory_bank_files"] == 3
     restored = Incident.objects.get()
     assert (restored.key, restored.title) == (record.key, "Checkout down")
     assert restored.caused_by.version == "1.2.3"
     assert TimelineEntry.objects.filter(incident=restored, body="Rolled back").exists()
-    assert memory_bank(dirs) == before
+    assert memory_bank(dirs.MEMORY_BANK_DIR) == before
+
+
+def test_the_restored_record_exports_the_same_memory_bank(
+    dirs, record, wipe_database, tmp_path
+):
+    call_command("export_memory_bank", "--as-of", AS_OF, stdout=io.StringIO())
+    before = memory_bank(dirs.MEMORY_BANK_DIR)
+    archive = create_backup()
+    wipe_database()
+
+    restore_backup(archive)
+    again = tmp_path / "again"
+    call_command(
+        "export_memory_bank",
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(again),
+        stdout=io.StringIO(),
+    )
+
+    assert sorted(before) == [
+        "CLAUDE-incidents.md",
+        "CLAUDE-infrastructure.md",
+        "CLAUDE-metrics.md",
+    ]
+    assert b"Checkout down" in before["CLAUDE-incidents.md"]
+    assert memory_bank(again) == before
 
 
 def test_the_manifest_lists_each_file_with_its_checksum_and_each_table_count(
