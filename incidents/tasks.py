@@ -38,10 +38,26 @@ def deliver_webhook(self, delivery_id: int) -> str:
     delivery = (
         WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
     )
-    if delivery is None or delivery.status == WebhookDelivery.Status.DELIVERED:
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return "nothing to do"
 
-    WebhookDelivery.objects.filter(pk=delivery_id).update(attempts=F("attempts") + 1)
+    # Claim this attempt before sending. A message redelivered because its worker
+    # died mid-send finds the attempt claimed: the receiver may already have the
+    # notification, and a duplicate is worse than one left for a person to check.
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id,
+        status=WebhookDelivery.Status.PENDING,
+        attempts=self.request.retries,
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=WebhookDelivery.Status.PENDING
+        ).update(
+            status=WebhookDelivery.Status.FAILED,
+            error="Interrupted while sending; not resent to avoid a duplicate.",
+        )
+        logger.warning("Delivery %s was interrupted; not resending", delivery_id)
+        return "interrupted: not resent"
     request = urllib.request.Request(
         delivery.webhook.url,
         data=json.dumps(delivery.payload).encode(),
