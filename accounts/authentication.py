@@ -1,7 +1,6 @@
 import logging
 
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken, hash_token
@@ -61,14 +60,3 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
-
-
-class BearerTokenScheme(OpenApiAuthenticationExtension):
-    """Describes the token header in the OpenAPI schema (defined beside the class so
-    that drf-spectacular registers it whenever the authenticator is imported)."""
-
-    target_class = BearerTokenAuthentication
-    name = "bearerAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer"}
