@@ -1,9 +1,11 @@
 from django.urls import path
 
+from . import api
 from .api_slo import urlpatterns as slo_urlpatterns
 from .memory_bank import views as memory_bank
 
 urlpatterns: list = [
+    path("metrics/dora/", api.DoraMetricsView.as_view(), name="metrics-dora"),
     path("memory-bank/", memory_bank.MemoryBankIndex.as_view(), name="memory-bank"),
     path(
         "memory-bank.zip",

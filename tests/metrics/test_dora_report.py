@@ -445,3 +445,15 @@ def test_the_2024_clusters_match_the_nearest_profile():
     assert figures["change_failure_rate"]["band"] == "elite"
     assert figures["lead_time"]["band"] == "high"
     assert figures["profile"] == "elite"
+
+
+def test_a_deployment_finishing_as_the_incident_starts_is_its_inferred_cause():
+    service = make_service()
+    make_deployment(service, finished_at=at(2025, 3, 4, 8))
+    make_deployment(service, finished_at=at(2025, 3, 4, 10))
+    make_incident([service], started_at=at(2025, 3, 4, 10))
+
+    figures = report(start=at(2025, 3, 4, 9))
+
+    assert figures["change_failure_rate"]["failed"] == 1
+    assert figures["change_failure_rate"]["total"] == 1
