@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +43,13 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client, responder):
     assert session["httponly"] is True
     assert session["samesite"] == "Lax"
     assert response.cookies["csrftoken"]["samesite"] == "Lax"
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/", "/incidents/", "/api/docs/"])
+def test_pages_have_no_inline_script_for_the_policy_to_block(admin_client, path):
+    response = admin_client.get(path)
+
+    assert response.status_code == 200
+    scripts = re.findall(r"<script\b[^>]*>", response.content.decode())
+    assert all("src=" in tag for tag in scripts), scripts
+    assert "onclick=" not in response.content.decode()
