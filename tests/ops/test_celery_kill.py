@@ -75,7 +75,8 @@ def test_a_worker_killed_while_sending_a_notification_does_not_send_it_twice(
     celery_worker_factory, receiver
 ):
     OutgoingWebhook.objects.create(name="chat", url=receiver.url)
-    worker = celery_worker_factory()
+    # The receiver is on loopback, which outgoing webhooks refuse unless allowed.
+    worker = celery_worker_factory(env={"ALLOW_PRIVATE_WEBHOOK_TARGETS": "true"})
 
     [delivery_id] = notify(
         event="incident.opened", payload={"text": "INC-1 opened"}, dedupe_key="inc-1"
