@@ -12,6 +12,7 @@ from .env import (
     env_duration,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_time_zone,
     env_url,
@@ -283,9 +284,12 @@ BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
 BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
 BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 3, minimum=0)
-# /prometheus/metrics answers a bearer token, or callers from these addresses.
+# /prometheus/metrics answers a bearer token, or callers from these addresses or
+# networks. Never list a reverse proxy's address: everything it forwards comes from it.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
-METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"])
+METRICS_ALLOWED_ADDRESSES = env_networks(
+    "METRICS_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"] if DEBUG else []
+)
 STATSD_HOST = env_str("STATSD_HOST")
 STATSD_PORT = env_int("STATSD_PORT", 8125, minimum=1)
 STATSD_PREFIX = env_str("STATSD_PREFIX", "hindsight")
