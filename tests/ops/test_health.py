@@ -41,6 +41,10 @@ class BrokenConnection:
 
 
 def test_the_embedded_default_is_healthy_without_workers(client, storage):
+    storage.CELERY_TASK_ALWAYS_EAGER = True
+    storage.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
     make_incident()
 
     response = client.get("/health")
