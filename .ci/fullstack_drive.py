@@ -222,6 +222,15 @@ def record() -> None:
     )
     step(f"memory-bank CLAUDE-incidents.md mentions {key}")
 
+    status, headers, body = request(
+        "GET", "/prometheus/metrics", token=os.environ["METRICS_TOKEN"]
+    )
+    expect(status, {200}, body, "scraping /prometheus/metrics")
+    wanted = [b'hindsight_open_incidents{severity="SEV1"} 0.0', b"django_http_requests"]
+    if not all(w in body for w in wanted):
+        sys.exit(f"FAILED: the scrape lacks {wanted}")
+    step("Prometheus scrape has request counters and Hindsight gauges")
+
     wait_for(health_is("healthy"), timeout=60, what="/health to be healthy")
     step("/health healthy")
     STATE.write_text(json.dumps({"resolved": key}))

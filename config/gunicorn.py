@@ -5,8 +5,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from prometheus_client import multiprocess
-
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -25,7 +23,8 @@ access_log_format = (
 )
 
 # Each worker keeps its own Prometheus figures; a shared directory lets any worker
-# answer a scrape with the sum over all of them. It must be empty at start.
+# answer a scrape with the sum over all of them. It must be empty at start, and set
+# before prometheus_client is first imported: the library picks its storage then.
 _metrics_dir = Path(
     os.environ.setdefault(
         "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="hindsight-prometheus-")
@@ -40,4 +39,6 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
     multiprocess.mark_process_dead(worker.pid)
