@@ -7,5 +7,6 @@ app_name = "metrics"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("records/<slug:kind>/", views.records_page, name="records"),
     path("memory-bank/", memory_bank.preview, name="memory-bank"),
 ]

@@ -137,6 +137,13 @@ class Incident(models.Model):
             models.Index(fields=["status", "severity"], name="incident_status_sev"),
             models.Index(fields=["resolved_at"], name="incident_resolved"),
             models.Index(fields=["started_at"], name="incident_started"),
+            # Every page's header counts open incidents by severity; with most of
+            # the history resolved, this keeps that count off a full scan.
+            models.Index(
+                fields=["severity"],
+                condition=~Q(status="resolved"),
+                name="incident_open_severity",
+            ),
         ]
 
     def __str__(self) -> str:

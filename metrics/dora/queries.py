@@ -153,6 +153,7 @@ class DoraQueries:
         sql.add("WHERE")
         self._deployment_filter(sql, "dep", COMPLETED)
         self._service_filter(sql, "dep.service_id")
+        self._service_filter(sql, "c.service_id")
         # An earlier completed production deployment of the same service shipped it
         # already; ties on finish time go to the lower id, as everywhere else.
         sql.add(
@@ -162,6 +163,8 @@ class DoraQueries:
             "AND c2.id <> c.id AND"
         )
         self._deployment_filter(sql, "d2", COMPLETED)
+        # Redundant with the correlation, but lets the planner narrow the other side.
+        self._service_filter(sql, "c2.service_id")
         sql.add(
             "AND d2.finished_at <= dep.finished_at "
             "AND (d2.finished_at < dep.finished_at OR d2.id < dep.id)))"
@@ -206,7 +209,8 @@ class DoraQueries:
         # before it. Only incidents starting where such a deployment could lie in
         # a bucket need the lookup.
         sql.add(
-            ", inferred AS (SELECT i.id AS incident_id, i.resolved_at AS resolved_at, "
+            f", inferred AS {d.materialized}(SELECT i.id AS incident_id, "
+            "i.resolved_at AS resolved_at, "
             f"(SELECT d2.id FROM {INCIDENT_SERVICES} s2 "
             f"JOIN {DEPLOYMENT} d2 ON d2.service_id = s2.service_id "
             "WHERE s2.incident_id = i.id AND"
@@ -220,10 +224,20 @@ class DoraQueries:
         sql.add("ORDER BY d2.finished_at DESC, d2.id DESC LIMIT 1) AS deployment_id")
         sql.add(
             f"FROM {INCIDENT} i WHERE i.caused_by_id IS NULL "
-            "AND i.started_at >= %s AND i.started_at <= %s)",
+            "AND i.started_at >= %s AND i.started_at <= %s",
             d.instant(low),
             d.instant(high + self.within),
         )
+        if self.scope.service_ids is not None:
+            # A cause inside the scope is a deployment of a scoped service, which the
+            # incident must then affect; its other services still compete above.
+            sql.add(
+                f"AND EXISTS (SELECT 1 FROM {INCIDENT_SERVICES} s3 "
+                "WHERE s3.incident_id = i.id"
+            )
+            self._service_filter(sql, "s3.service_id")
+            sql.add(")")
+        sql.add(")")
         sql.add(
             ", inferred_causes AS (SELECT deployment_id, COUNT(*) AS n, "
             "COUNT(resolved_at) AS n_resolved, MAX(resolved_at) AS last_resolved "
@@ -269,7 +283,8 @@ class DoraQueries:
         # resolution) and the next completed deployment of the same service and
         # environment.
         sql.add(
-            ", recovery AS (SELECT f.id AS id, f.finished_at AS finished_at, "
+            f", recovery AS {d.materialized}(SELECT f.id AS id, "
+            "f.finished_at AS finished_at, "
             "CASE WHEN f.n_causes > 0 AND f.n_resolved = f.n_causes "
             "THEN f.last_resolved END AS incidents_resolved_at, "
             f"(SELECT MIN(nx.finished_at) FROM {DEPLOYMENT} nx "

@@ -233,6 +233,8 @@ def dora_report(
         },
         "scope": {"service": service or None, "team": team or None},
         "benchmark_year": year,
+        # The nearest cluster over all keys, for the cluster-based (2024) tables.
+        "profile": None,
         "definition_version": DEFINITION_VERSION,
     }
     _band_2023(report) if year == 2023 else _band_2024(report)

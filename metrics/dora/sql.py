@@ -40,7 +40,7 @@ def percentile_cont(values: list[float], fraction: float) -> float | None:
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
-def _parse_stored(value: str | None) -> datetime | None:
+def parse_stored(value: str | None) -> datetime | None:
     # Django stores aware instants on SQLite as naive UTC text.
     if value is None:
         return None
@@ -51,12 +51,12 @@ def _parse_stored(value: str | None) -> datetime | None:
 
 
 def _epoch(value: str | None) -> float | None:
-    parsed = _parse_stored(value)
+    parsed = parse_stored(value)
     return None if parsed is None else parsed.timestamp()
 
 
 def _local_date(value: str | None, zone_name: str) -> str | None:
-    parsed = _parse_stored(value)
+    parsed = parse_stored(value)
     if parsed is None:
         return None
     return parsed.astimezone(ZoneInfo(zone_name)).date().isoformat()
@@ -90,6 +90,12 @@ class Dialect:
     @property
     def is_postgres(self) -> bool:
         return self.vendor == "postgresql"
+
+    @property
+    def materialized(self) -> str:
+        # PostgreSQL would otherwise inline a CTE used once and may then evaluate
+        # its correlated subquery twice (once in a filter pushed into it).
+        return "MATERIALIZED " if self.is_postgres else ""
 
     def epoch(self, expression: str) -> str:
         if self.is_postgres:

@@ -291,7 +291,9 @@ def _action_item_section(ctx: ExportContext, data: dict, detail: Detail) -> str:
         "of its incident; items are ordered by due date, then priority.\n",
     ]
     headers = ["Due", "Overdue", "Priority", "Kind", "Action item", "Owner", "Incident"]
-    for team in sorted(by_team, key=lambda t: (t == NO_TEAM, t)):
+    # Every team gets its heading, so that "no items" reads differently from "unknown".
+    teams = {s.team.slug for s in data["services"] if s.team_id} | set(by_team)
+    for team in sorted(teams, key=lambda t: (t == NO_TEAM, t)):
         rows = [
             (
                 item.due_date,

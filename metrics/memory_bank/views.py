@@ -74,7 +74,8 @@ class MemoryBankIndex(APIView):
 
 class MemoryBankFile(APIView):
     integration_methods = ("GET",)
-    renderer_classes = [MarkdownRenderer, JSONRenderer]
+    # JSON first: errors keep the one error shape; the file itself bypasses renderers.
+    renderer_classes = [JSONRenderer, MarkdownRenderer]
 
     def get(self, request, name: str):
         data = read_file(name)

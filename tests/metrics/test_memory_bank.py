@@ -60,7 +60,10 @@ def test_a_change_to_the_record_changes_the_files_and_their_data_as_of(
     export_memory_bank(out_dir=tmp_path, now=NOW)
 
     make_incident(
-        [make_service("ledger")], title="Ledger lag", started_at=at(2025, 6, 1, 8)
+        [make_service("ledger")],
+        id=7,  # the history's ids are explicit, so PostgreSQL's sequence is behind
+        title="Ledger lag",
+        started_at=at(2025, 6, 1, 8),
     )
     Incident.objects.filter(title="Ledger lag").update(updated_at=at(2025, 6, 1, 13))
     result = export_memory_bank(out_dir=tmp_path, now=NOW)
@@ -135,3 +138,19 @@ def test_command_refuses_a_bad_day(db):
 
     with pytest.raises(CommandError, match="--as-of must be a date"):
         call_command("export_memory_bank", "--as-of", "June")
+
+
+def test_exports_within_the_same_hour_are_byte_identical(history):
+    early = render_files(now=NOW.replace(minute=1))
+    late = render_files(now=NOW.replace(minute=59, second=59))
+
+    assert early == late
+
+
+def test_an_export_an_hour_later_moves_only_what_depends_on_the_hour(history):
+    now = render_files(now=NOW)
+    later = render_files(now=NOW.replace(hour=13))
+
+    assert later["CLAUDE-incidents.md"] == now["CLAUDE-incidents.md"]
+    assert later["CLAUDE-infrastructure.md"] == now["CLAUDE-infrastructure.md"]
+    assert b"Evaluated at 2025-06-01T13:00:00Z" in later["CLAUDE-metrics.md"]
