@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
-from .models import ApiToken, Profile
+from .exports import audit_csv_response
+from .models import ApiToken, AuditEvent, Profile
 from .services import TokenError, create_api_token, revoke_api_token
 
 
@@ -44,4 +45,26 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
         for token in queryset:
-            revoke_api_token(token=token)
+            revoke_api_token(token=token, actor=request.user)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "actor_name", "target", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "target", "ip_address"]
+    date_hierarchy = "at"
+    actions = ["export_csv"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Export the selected events as CSV")
+    def export_csv(self, request, queryset):
+        return audit_csv_response(queryset)

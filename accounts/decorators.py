@@ -3,7 +3,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from .models import Role
+from . import audit
+from .models import AuditEvent, Role
 from .roles import has_role
 
 
@@ -16,6 +17,11 @@ def role_required(role: Role):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, role):
+                audit.record(
+                    AuditEvent.Action.PERMISSION_DENIED,
+                    request=request,
+                    target=f"{request.method} {request.path}",
+                )
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

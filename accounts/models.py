@@ -72,3 +72,41 @@ class ApiToken(models.Model):
     @staticmethod
     def generate_raw() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class AuditEvent(models.Model):
+    """Who did what, when (UTC) and from where, for the things an admin must be able to
+    reconstruct: logins, refusals, tokens, roles, overrides and restricted access."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Failed login"
+        LOGOUT = "logout", "Logged out"
+        PERMISSION_DENIED = "permission_denied", "Refused action"
+        TOKEN_CREATED = "token_created", "API token created"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        USER_DEACTIVATED = "user_deactivated", "User deactivated"
+        FREEZE_OVERRIDE = "freeze_override", "Deploy freeze overridden"
+        RESTRICTED_ACCESS = "restricted_access", "Restricted incident opened"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The name as given, kept even if the user is deleted or never existed.
+    actor_name = models.CharField(max_length=150, blank=True)
+    target = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_name}"

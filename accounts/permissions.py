@@ -1,6 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .models import Role
+from . import audit
+from .models import AuditEvent, Role
 from .roles import has_role, is_integration
 
 
@@ -18,6 +19,18 @@ class RolePermission(BasePermission):
         if not user or not user.is_authenticated or not user.is_active:
             return False
 
+        allowed = self._allowed(request, view, user)
+        if not allowed:
+            audit.record(
+                AuditEvent.Action.PERMISSION_DENIED,
+                request=request,
+                actor=user,
+                target=f"{request.method} {request.path}",
+            )
+        return allowed
+
+    @staticmethod
+    def _allowed(request, view, user) -> bool:
         if is_integration(user):
             return request.method in getattr(view, "integration_methods", ())
 

@@ -4,7 +4,8 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken, Role, hash_token
+from . import audit
+from .models import ApiToken, AuditEvent, Role, hash_token
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +41,24 @@ def create_api_token(
         prefix=raw[:8],
         created_by=created_by,
     )
+    audit.record(
+        AuditEvent.Action.TOKEN_CREATED,
+        actor=created_by,
+        target=name,
+        detail={"role": str(role), "prefix": token.prefix},
+    )
     logger.info("API token %s created with role %s", name, role)
     return token, raw
 
 
-def revoke_api_token(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken, actor: User | None = None) -> bool:
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    if not revoked:
+        return False
+
+    audit.record(AuditEvent.Action.TOKEN_REVOKED, actor=actor, target=token.name)
     logger.info("API token %s revoked", token.name)
+    return True

@@ -1,5 +1,6 @@
 """Hindsight settings, read from the environment (see README, "Configuration")."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "accounts.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes goes last so that it sees the outcome of authentication.
@@ -185,6 +187,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# Addresses or networks of reverse proxies whose X-Forwarded-For is believed.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+# Sessions end after this much inactivity (each request renews them).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 8 * 60, minimum=5) * 60
+SESSION_SAVE_EVERY_REQUEST = True
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -230,6 +238,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Deployments, incidents, postmortems and delivery metrics.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["accounts.permissions.RolePermission"],
     # Swagger UI's assets come from the sidecar package: nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -301,6 +310,34 @@ HEALTH_HEARTBEAT_MAX_AGE = env_duration(
     "HEALTH_HEARTBEAT_MAX_AGE", timedelta(minutes=2)
 )
 PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# --- SLOs, SLA and alerts (metrics/slo/, incidents/services/alerts.py) ---------------
+SLO_OVERRIDE_MAX_HOURS = env_int("SLO_OVERRIDE_MAX_HOURS", 72, minimum=1)
+SLA_TARGET_PERCENT = env_str("SLA_TARGET_PERCENT", "99.5")
+if (
+    not re.fullmatch(r"\d{1,3}(\.\d+)?", SLA_TARGET_PERCENT)
+    or float(SLA_TARGET_PERCENT) > 100
+):
+    raise ImproperlyConfigured("SLA_TARGET_PERCENT must be a percentage such as 99.5")
+SLA_RESPONSE_TIME = env_duration("SLA_RESPONSE_TIME", timedelta(hours=24))
+SLA_RESOLUTION_TIME = env_duration("SLA_RESOLUTION_TIME", timedelta(hours=48))
+ALERTMANAGER_SEVERITY_LABEL = env_str("ALERTMANAGER_SEVERITY_LABEL", "severity")
+ALERTMANAGER_SERVICE_LABELS = env_list(
+    "ALERTMANAGER_SERVICE_LABELS", ["service", "app", "job"]
+)
+# "critical=SEV1,warning=SEV3": label value -> severity; unset keeps the defaults.
+_severity_pairs = env_list("ALERTMANAGER_SEVERITY_MAP", [])
+if any(
+    not re.fullmatch(r"[^=]+=SEV[1-4]", pair, re.IGNORECASE) for pair in _severity_pairs
+):
+    raise ImproperlyConfigured(
+        "ALERTMANAGER_SEVERITY_MAP must look like critical=SEV1,warning=SEV3"
+    )
+if _severity_pairs:
+    ALERTMANAGER_SEVERITY_MAP = {
+        label: severity.upper()
+        for label, severity in (pair.split("=") for pair in _severity_pairs)
+    }
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -3,6 +3,8 @@
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -115,11 +117,13 @@ class SLIEventView(APIView):
 
     integration_methods = ("POST",)
 
+    @extend_schema(responses=SLIEventSerializer(many=True))
     def get(self, request, pk: int):
         slo = get_object_or_404(SLO, pk=pk)
         events = slo.events.order_by("-start")[:500]
         return Response(SLIEventSerializer(events, many=True).data)
 
+    @extend_schema(request=SLIEventSerializer, responses=SLIEventSerializer)
     def post(self, request, pk: int):
         slo = get_object_or_404(SLO, pk=pk)
         serializer = SLIEventSerializer(data=request.data)
@@ -161,6 +165,7 @@ class GateView(APIView):
 
     integration_methods = ("GET",)
 
+    @extend_schema(parameters=[GateQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         query = GateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -1,5 +1,6 @@
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -19,6 +20,7 @@ RECORD_LOADERS = {
 }
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def dashboard(request):
     try:

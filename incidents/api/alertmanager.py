@@ -3,6 +3,8 @@
 
 import logging
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,16 +60,17 @@ class AlertSerializer(serializers.Serializer):
             raise serializers.ValidationError({"endsAt": ["Is before startsAt."]})
         return attrs
 
-    def to_alert(self, data) -> alert_services.Alert:
-        return alert_services.Alert(
-            status=data["status"],
-            labels=data["labels"],
-            annotations=data["annotations"],
-            starts_at=data["startsAt"],
-            ends_at=data["endsAt"],
-            fingerprint=data["fingerprint"],
-            generator_url=data["generatorURL"],
-        )
+
+def _to_alert(data: dict) -> alert_services.Alert:
+    return alert_services.Alert(
+        status=data["status"],
+        labels=data["labels"],
+        annotations=data["annotations"],
+        starts_at=data["startsAt"],
+        ends_at=data["endsAt"],
+        fingerprint=data["fingerprint"],
+        generator_url=data["generatorURL"],
+    )
 
 
 class AlertmanagerNotificationSerializer(serializers.Serializer):
@@ -95,7 +98,7 @@ class AlertmanagerNotificationSerializer(serializers.Serializer):
         return alert_services.Notification(
             group_key=data["groupKey"],
             status=data["status"],
-            alerts=[AlertSerializer().to_alert(alert) for alert in data["alerts"]],
+            alerts=[_to_alert(alert) for alert in data["alerts"]],
             receiver=data["receiver"],
             group_labels=data["groupLabels"],
             common_labels=data["commonLabels"],
@@ -110,6 +113,9 @@ class AlertmanagerWebhookView(APIView):
 
     integration_methods = ("POST",)
 
+    @extend_schema(
+        request=AlertmanagerNotificationSerializer, responses=OpenApiTypes.OBJECT
+    )
     def post(self, request):
         serializer = AlertmanagerNotificationSerializer(data=request.data)
         if not serializer.is_valid():

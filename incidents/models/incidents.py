@@ -14,6 +14,27 @@ class IncidentQuerySet(models.QuerySet):
     def open(self) -> "IncidentQuerySet":
         return self.exclude(status=Incident.Status.RESOLVED)
 
+    def visible_to(self, user) -> "IncidentQuerySet":
+        """What ``user`` may see: everything but restricted incidents, which only
+        admins and the incident's own responders see."""
+        from accounts.roles import can_administer
+
+        if can_administer(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(is_restricted=False)
+            | Q(commander=user)
+            | Q(communications_lead=user)
+            | Q(created_by=user)
+            | Q(
+                pk__in=Incident.responders.through.objects.filter(
+                    user_id=user.pk
+                ).values("incident_id")
+            )
+        )
+
 
 class Incident(models.Model):
     class Severity(models.TextChoices):
@@ -86,7 +107,13 @@ class Incident(models.Model):
         max_length=16, choices=Source.choices, default=Source.MANUAL
     )
     alert_group_key = models.CharField(max_length=500, blank=True, db_index=True)
+    # A restricted incident (a security incident, say) is seen only by admins and its
+    # responders: the commander, the communications lead, whoever declared it and
+    # the people listed here.
     is_restricted = models.BooleanField(default=False)
+    responders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="responded_incidents"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -151,6 +178,11 @@ class Incident(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:detail", args=[self.key])
+
+    def is_visible_to(self, user) -> bool:
+        if not self.is_restricted:
+            return True
+        return Incident.objects.filter(pk=self.pk).visible_to(user).exists()
 
     @property
     def key(self) -> str:

@@ -4,8 +4,9 @@ One incident per alert group (Alertmanager's ``groupKey``) while it is open. Eve
 alert, known by its fingerprint, lands in the timeline once per (start, status):
 the entry's ``data`` carries ``fingerprint``, ``starts_at`` and ``status``, and that
 triple is the de-duplication key, so a notification delivered twice (Alertmanager
-retries and repeats) records nothing new. When every alert the incident has seen
-is resolved, the incident moves to ``monitoring``; a person resolves it.
+retries and repeats) records nothing new. When every alert of the group has
+resolved (the notification's own status turns "resolved"), the incident moves to
+``monitoring``; a person resolves it.
 """
 
 import hashlib
@@ -180,15 +181,15 @@ def _seen(incident: Incident) -> dict[tuple[str, str, str], None]:
     }
 
 
-def _all_resolved(keys) -> bool:
-    """Whether the latest state of every alert seen is ``resolved``. For one
-    alert, a later start wins, and at the same start "resolved" wins over
-    "firing", so deliveries that arrive out of order settle the same way."""
-    latest: dict[str, tuple[str, str]] = {}
+def _latest_states(keys) -> dict[str, str]:
+    """The latest status of every alert seen. For one alert a later start wins, and
+    at the same start "resolved" wins over "firing", so deliveries that arrive out
+    of order settle the same way."""
+    latest: dict[str, tuple[str, bool]] = {}
     for fingerprint, starts_at, status in keys:
-        rank = (starts_at, "1" if status == RESOLVED else "0")
+        rank = (starts_at, status == RESOLVED)
         latest[fingerprint] = max(latest.get(fingerprint, rank), rank)
-    return bool(latest) and all(rank[1] == "1" for rank in latest.values())
+    return {fp: RESOLVED if rank[1] else FIRING for fp, rank in latest.items()}
 
 
 def _record(incident: Incident, alert: Alert, now: datetime) -> None:
@@ -251,17 +252,26 @@ def _widen(incident: Incident, notification: Notification, actor, new_alerts) ->
         update_incident(incident=incident, actor=actor, **changes)
 
 
-def _settle_status(incident: Incident, keys, new_alerts, actor, now) -> None:
+def _settle_status(
+    incident: Incident, notification: Notification, seen, new_alerts, actor, now
+) -> None:
+    """The group's own status is authoritative for "every alert resolved": it stays
+    "firing" while any alert of the group fires, even one cut from a truncated
+    notification."""
     incident.refresh_from_db()
-    if _all_resolved(keys):
+    if notification.status == RESOLVED:
         if incident.status in (Status.INVESTIGATING, Status.IDENTIFIED):
-            ends = [a.ends_at for a in new_alerts if a.ends_at] or [now]
-            at = max(min(max(ends), now), incident.started_at)
+            ends = [a.ends_at for a in new_alerts if a.status == RESOLVED and a.ends_at]
+            at = max(min(max(ends, default=now), now), incident.started_at)
             change_status(
                 incident=incident, status=Status.MONITORING, actor=actor, at=at
             )
         return
-    refired = any(a.status == FIRING for a in new_alerts)
+
+    latest = _latest_states(seen)
+    refired = any(
+        a.status == FIRING and latest[a.identity] == FIRING for a in new_alerts
+    )
     if refired and incident.status == Status.MONITORING:
         change_status(incident=incident, status=Status.INVESTIGATING, actor=actor)
 
@@ -301,6 +311,6 @@ def receive_notification(
         _widen(incident, notification, actor, new_alerts)
     for alert in new_alerts:
         _record(incident, alert, now)
-    _settle_status(incident, seen, new_alerts, actor, now)
+    _settle_status(incident, notification, seen, new_alerts, actor, now)
     incident.refresh_from_db()
     return AlertOutcome(incident=incident, created=created, recorded=len(new_alerts))

@@ -3,7 +3,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -23,12 +27,14 @@ def _incident_or_404(key: str) -> Incident:
     return incident
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def incident_list(request):
     page = Paginator(selectors.incident_list(), 50).get_page(request.GET.get("page"))
     return render(request, "incidents/list.html", {"page": page})
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def incident_detail(request, key: str):
     incident = _incident_or_404(key)
@@ -51,6 +57,7 @@ def incident_detail(request, key: str):
     return render(request, "incidents/detail.html", context)
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(Role.RESPONDER)
 def declare(request):
     form = DeclareIncidentForm(request.POST or None)
@@ -152,6 +159,7 @@ def link_cause(request, key: str):
     return redirect(incident)
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(Role.RESPONDER)
 def correct_times(request, key: str):
     incident = _incident_or_404(key)

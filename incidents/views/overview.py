@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -10,6 +11,7 @@ from .. import selectors
 from ..models import Service
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def overview(request):
     context = {
@@ -21,6 +23,7 @@ def overview(request):
     return render(request, "incidents/overview.html", context)
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def service_detail(request, slug: str):
     service = get_object_or_404(Service.objects.select_related("team"), slug=slug)

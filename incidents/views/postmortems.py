@@ -1,7 +1,11 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts.decorators import role_required
 from accounts.models import Role
@@ -22,6 +26,7 @@ def _postmortem_or_404(key: str) -> Postmortem:
     return postmortem
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def postmortem_list(request):
     postmortems = Postmortem.objects.select_related("incident").order_by("-created_at")
@@ -30,6 +35,7 @@ def postmortem_list(request):
     )
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def postmortem_detail(request, key: str):
     postmortem = _postmortem_or_404(key)
@@ -56,6 +62,7 @@ def postmortem_start(request, key: str):
     return redirect("incidents:postmortem-edit", key=postmortem.incident.key)
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(Role.RESPONDER)
 def postmortem_edit(request, key: str):
     postmortem = _postmortem_or_404(key)

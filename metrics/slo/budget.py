@@ -19,7 +19,7 @@ evenly spread), and incident minutes inside that span are ignored.
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 MINUTE = timedelta(minutes=1)
@@ -73,6 +73,10 @@ class ErrorBudget:
         if self.exhausted:
             return "exhausted"
         return "frozen" if self.frozen else "ok"
+
+    @property
+    def target_label(self) -> str:
+        return f"{self.target_percent:g}"
 
     @property
     def remaining_share(self) -> float | None:
@@ -167,6 +171,9 @@ def error_budget(
     measurements: Sequence[Measurement],
     now: datetime,
 ) -> ErrorBudget:
+    # Wall-clock arithmetic on a zoned "now" would make a window spanning DST an
+    # hour long or short; in UTC every day is 1,440 minutes.
+    now = now.astimezone(UTC)
     window = timedelta(days=window_days)
     window_start = now - window
     # Decimal keeps 99.9% of 43,200 minutes at exactly 43.2, so that consumption

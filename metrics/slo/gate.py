@@ -1,5 +1,6 @@
 """The deploy gate: may a deployment of a service to an environment proceed?"""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +13,8 @@ from ..models import FreezeOverride
 from . import selectors
 from .budget import ErrorBudget
 from .status import slo_statuses
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,12 @@ def gate(
     service_slug: str, environment: str, *, now: datetime | None = None
 ) -> GateDecision:
     now = now or timezone.now()
-    service = Service.objects.filter(slug=service_slug).first()
+    # One query finds the SLOs and their service; the service alone is looked up
+    # only when it has no SLO.
+    slos = selectors.slos_with_service(service__slug=service_slug)
+    service = (
+        slos[0].service if slos else Service.objects.filter(slug=service_slug).first()
+    )
     if service is None:
         return GateDecision(
             allowed=True,
@@ -103,7 +111,6 @@ def gate(
             reasons=[f"Service {service_slug!r} is unknown, so no SLO applies."],
         )
 
-    slos = selectors.slos_with_service(service=service)
     budgets = slo_statuses(slos, now=now)
     reasons = [_freeze_reason(budget) for budget in budgets if budget.frozen]
     decision = {"service": service.slug, "environment": environment, "slos": budgets}
@@ -125,6 +132,7 @@ def gate(
 
     override = selectors.active_override(service, now=now)
     if override is None:
+        logger.info("Gate refused a deployment of %s to %s", service.slug, environment)
         return GateDecision(allowed=False, reasons=reasons, **decision)
     who = override.created_by.get_username() if override.created_by else "an admin"
     reasons.append(

@@ -42,9 +42,13 @@ def impacts_by_service(
 def measurements_by_slo(
     slo_ids: Iterable[int], *, since: datetime, until: datetime
 ) -> dict[int, list[Measurement]]:
-    rows = SLIEvent.objects.filter(
-        slo_id__in=list(slo_ids), end__gt=since, start__lt=until
-    ).values_list("slo_id", "start", "end", "good", "total")
+    rows = (
+        SLIEvent.objects.filter(
+            slo_id__in=list(slo_ids), end__gt=since, start__lt=until
+        )
+        .order_by()
+        .values_list("slo_id", "start", "end", "good", "total")
+    )
     found: dict[int, list[Measurement]] = defaultdict(list)
     for slo_id, start, end, good, total in rows:
         found[slo_id].append(Measurement(start=start, end=end, good=good, total=total))

@@ -9,6 +9,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
+from accounts.models import AuditEvent
 from incidents.errors import DomainError
 from incidents.models import Service
 from incidents.services.notifications import notify
@@ -107,6 +109,16 @@ def override_freeze(
         expires_at=now + timedelta(hours=hours),
     )
     who = actor.get_username() if actor else "someone"
+    audit.record(
+        AuditEvent.Action.FREEZE_OVERRIDE,
+        actor=actor,
+        target=service.slug,
+        detail={
+            "override": override.pk,
+            "reason": override.reason[:300],
+            "expires_at": override.expires_at.isoformat(),
+        },
+    )
     notify(
         event="slo.freeze_overridden",
         payload={
@@ -158,33 +170,42 @@ def _notify_transition(budget: ErrorBudget, state: str, episode: int) -> None:
     )
 
 
-def _apply(budget: ErrorBudget, now: datetime) -> str | None:
-    """Record the SLO's new state; returns it when it changed."""
-    current, _ = SLOBudgetState.objects.select_for_update().get_or_create(
-        slo_id=budget.slo_id, defaults={"changed_at": now}
-    )
-    new = budget.state
-    if new == current.state:
-        SLOBudgetState.objects.filter(pk=current.pk).update(evaluated_at=now)
-        return None
-
+def _claim_transition(state: SLOBudgetState, new: str, now: datetime) -> int | None:
+    """Move the stored state from what we read to ``new`` with a conditional
+    update, so that two evaluators running at once cannot both notify. Returns the
+    episode of the transition, or None when another evaluator got there first."""
     # An episode starts when an SLO leaves "ok"; frozen -> exhausted -> ok belong to
     # it, so each notification of the episode has its own key and goes out once.
-    if current.state == State.OK:
-        current.episode += 1
-    current.state, current.changed_at, current.evaluated_at = new, now, now
-    current.save()
-    _notify_transition(budget, new, current.episode)
-    logger.info("SLO %s is now %s", budget.slo_id, new)
-    return new
+    episode = state.episode + 1 if state.state == State.OK else state.episode
+    claimed = SLOBudgetState.objects.filter(
+        pk=state.pk, state=state.state, episode=state.episode
+    ).update(state=new, episode=episode, changed_at=now, evaluated_at=now)
+    return episode if claimed else None
 
 
 def evaluate_slos(*, now: datetime | None = None) -> dict[str, int]:
-    """Compute every SLO's budget and notify the transitions since the last run."""
+    """Compute every SLO's budget and notify the transitions since the last run.
+    Unchanged SLOs cost nothing but one shared UPDATE of ``evaluated_at``."""
     now = now or timezone.now()
     budgets = slo_statuses(slos_with_service(), now=now)
+    SLOBudgetState.objects.bulk_create(
+        [SLOBudgetState(slo_id=b.slo_id, changed_at=now) for b in budgets],
+        ignore_conflicts=True,
+    )
+    states = {s.slo_id: s for s in SLOBudgetState.objects.all()}
+
     changed = 0
     for budget in budgets:
+        state = states.get(budget.slo_id)
+        if state is None or budget.state == state.state:
+            continue  # unchanged, or deleted while we computed
         with transaction.atomic():
-            changed += _apply(budget, now) is not None
+            episode = _claim_transition(state, budget.state, now)
+            if episode is not None:
+                _notify_transition(budget, budget.state, episode)
+                logger.info("SLO %s is now %s", budget.slo_id, budget.state)
+                changed += 1
+    SLOBudgetState.objects.filter(slo_id__in=[b.slo_id for b in budgets]).update(
+        evaluated_at=now
+    )
     return {"evaluated": len(budgets), "changed": changed}

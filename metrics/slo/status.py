@@ -1,7 +1,7 @@
 """Budgets of SLOs, computed from the record with one query per kind of row."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -10,7 +10,7 @@ from . import selectors
 from .budget import ErrorBudget, Impact, Measurement, error_budget
 
 
-def _budget(
+def budget_for(
     slo: SLO, impacts: list[Impact], measurements: list[Measurement], now: datetime
 ) -> ErrorBudget:
     return error_budget(
@@ -47,10 +47,12 @@ def slo_statuses(
     slos: Sequence[SLO], *, now: datetime | None = None
 ) -> list[ErrorBudget]:
     """Budgets of many SLOs in two queries (their ``service`` should be selected)."""
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(UTC)
     impacts, measurements = load_inputs(slos, now=now)
     return [
-        _budget(slo, impacts.get(slo.service_id, []), measurements.get(slo.pk, []), now)
+        budget_for(
+            slo, impacts.get(slo.service_id, []), measurements.get(slo.pk, []), now
+        )
         for slo in slos
     ]
 

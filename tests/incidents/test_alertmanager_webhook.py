@@ -318,3 +318,58 @@ def test_viewers_cannot_post_alerts(viewer):
 
     assert response.status_code == 403
     assert not Incident.objects.exists()
+
+
+def test_a_firing_alert_with_a_future_end_time_is_still_firing(api):
+    # Older Alertmanagers send startsAt + resolve_timeout as a firing alert's end.
+    body = payload("firing")
+    for alert in body["alerts"]:
+        alert["endsAt"] = "2025-05-02T12:10:00.000000000Z"
+
+    response = post(api, body)
+
+    assert response.status_code == 201
+    incident = Incident.objects.get()
+    assert incident.status == Incident.Status.INVESTIGATING
+    assert alert_entries(incident) == ["firing", "firing"]
+
+
+def test_the_incident_reaches_monitoring_at_the_last_resolution(api):
+    post(api, payload("firing"))
+
+    post(api, payload("resolved"))
+
+    entry = Incident.objects.get().timeline.get(data__to="monitoring")
+    assert entry.occurred_at == at(2025, 5, 2, 12, 31, 1)
+
+
+def test_a_truncated_firing_group_is_not_taken_for_resolved(api):
+    post(api, payload("firing"))
+    # Both listed alerts resolved, but the group still fires an alert that
+    # Alertmanager cut from the notification.
+    body = payload("resolved")
+    body.update(status="firing", truncatedAlerts=1)
+
+    response = post(api, body)
+
+    assert response.json()["recorded"] == 2
+    assert Incident.objects.get().status == Incident.Status.INVESTIGATING
+
+
+def test_a_late_firing_notice_older_than_a_resolution_does_not_reopen(api):
+    # The resolution of alert 1 arrives before its firing notice; the late firing
+    # notice (same start) must not move the incident back from monitoring.
+    post(api, payload("firing"))
+    post(api, payload("resolved"))
+    late = payload("firing")
+    late["alerts"][0]["fingerprint"] = "late-one"
+    late["alerts"] = late["alerts"][:1]
+    resolved_first = copy.deepcopy(late)
+    resolved_first["status"] = "resolved"
+    resolved_first["alerts"][0].update(status="resolved", endsAt="2025-05-02T12:40:00Z")
+    post(api, resolved_first)
+
+    response = post(api, late)
+
+    assert response.json()["recorded"] == 1
+    assert Incident.objects.get().status == Incident.Status.MONITORING

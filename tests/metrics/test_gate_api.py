@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import AuditEvent
 from metrics.models import SLO, FreezeOverride
 from metrics.slo import gate
 from tests.factories import make_incident, make_service
@@ -192,3 +193,15 @@ def test_the_gate_answers_in_a_fixed_number_of_queries(
         response = api.get(GATE, {"service": "checkout", "environment": "production"})
 
     assert len(response.json()["slos"]) == 2
+
+
+def test_an_override_is_written_to_the_audit_trail(admin_user, slo, outage):
+    client_for(admin_user).post(
+        "/api/gate/overrides/",
+        {"service": "checkout", "reason": "Fix for INC-1", "hours": 4},
+    )
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.FREEZE_OVERRIDE)
+    assert event.actor == admin_user
+    assert event.target == "checkout"
+    assert event.detail["reason"] == "Fix for INC-1"

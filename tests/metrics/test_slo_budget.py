@@ -137,13 +137,16 @@ def test_a_window_containing_a_dst_change_is_measured_in_real_minutes(slo, check
     start = datetime(2025, 3, 30, 1, 30, tzinfo=berlin)
     end = datetime(2025, 3, 30, 3, 30, tzinfo=berlin)
     incident(checkout, start.astimezone(UTC), end.astimezone(UTC))
-    now = datetime(2025, 4, 15, 12, 0, tzinfo=berlin).astimezone(UTC)
+    # "Now" in Berlin's zone: 30 days back crosses the change, and the window is
+    # still 43,200 real minutes.
+    now = datetime(2025, 4, 15, 12, 0, tzinfo=berlin)
 
     budget = slo_status(slo, now=now)
 
     assert budget.consumed_minutes == pytest.approx(60)
     assert budget.budget_minutes == pytest.approx(43.2)
     assert budget.window_end - budget.window_start == timedelta(days=30)
+    assert budget.window_start == datetime(2025, 3, 16, 10, 0, tzinfo=UTC)
 
 
 def test_a_target_of_100_percent_has_no_budget_and_any_impact_freezes(checkout):
