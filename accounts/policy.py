@@ -71,6 +71,16 @@ POLICY: dict[str, dict[str, frozenset]] = {
     "slo-events": {"GET": PEOPLE, "POST": WRITERS | {INTEGRATION}},
     "gate": {"GET": PEOPLE | {INTEGRATION}},
     "freeze-override-list": {"GET": PEOPLE, "POST": ADMINS},
+    "metrics-dora": {"GET": PEOPLE},
+    "memory-bank": {"GET": PEOPLE | {INTEGRATION}},
+    "memory-bank-file": {"GET": PEOPLE | {INTEGRATION}},
+    "memory-bank-archive": {"GET": PEOPLE | {INTEGRATION}},
+    "metrics:memory-bank": page(),
+    "metrics:records": page(),
+    # Operations: health for load balancers and probes; Prometheus answers only its
+    # METRICS_TOKEN or METRICS_ALLOWED_ADDRESSES, never a role.
+    "ops:health": {"GET": EVERYONE},
+    "ops:prometheus-metrics": {"GET": frozenset()},
 }
 
 

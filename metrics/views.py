@@ -32,6 +32,7 @@ def dashboard(request):
     return render(request, "metrics/dashboard.html", context)
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def records_page(request, kind: str):
     if kind not in RECORD_LOADERS:

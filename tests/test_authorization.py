@@ -82,7 +82,13 @@ def world(db):
         clients[str(role)] = client
     token = make_token("walker", Role.INTEGRATION)
     clients[policy.INTEGRATION] = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    values = {"key": incident.key, "pk": str(deployment.pk), "slug": service.slug}
+    values = {
+        "key": incident.key,
+        "pk": str(deployment.pk),
+        "slug": service.slug,
+        "name": "CLAUDE-incidents.md",
+        "kind": "deployments",
+    }
     return clients, values
 
 

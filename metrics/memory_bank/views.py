@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -104,6 +105,7 @@ def build_archive() -> bytes:
     return buffer.getvalue()
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def preview(request):
     name = request.GET.get("file", FILE_NAMES[0])
