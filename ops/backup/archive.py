@@ -366,9 +366,12 @@ def prune_backups(
     doomed = sorted(path for path, moment in dated.items() if moment not in keep)
     # Left behind by a backup that was killed; never by one still running this long.
     cutoff = (now - STALE_PARTIAL_AGE).timestamp()
-    doomed += [p for p in directory.glob("*.partial") if p.stat().st_mtime < cutoff]
+    leftovers = [*directory.glob("*.partial"), *directory.glob(".work-*")]
+    doomed += [p for p in leftovers if p.stat().st_mtime < cutoff]
 
     for path in doomed:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
         path.unlink(missing_ok=True)
         path.with_name(path.name + ".sha256").unlink(missing_ok=True)
         logger.info("Backup pruned: %s", path.name)

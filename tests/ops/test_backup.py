@@ -1,4 +1,5 @@
 import io
+import os
 import tarfile
 from pathlib import Path
 
@@ -219,10 +220,18 @@ def test_pruning_deletes_the_archives_retention_does_not_keep(dirs):
         (directory / name).write_bytes(b"x")
         (directory / f"{name}.sha256").write_text("x\n")
     (directory / "notes.txt").write_text("not a backup")
+    # What a backup killed half-way leaves behind (stamped long ago):
+    killed = [directory / "hindsight-x.tar.partial", directory / ".work-x"]
+    killed[0].write_bytes(b"half")
+    killed[1].mkdir()
+    for path in killed:
+        os.utime(path, (0, 0))
 
     pruned = prune_backups(now=at(2026, 12, 3, 3, 0))
 
-    assert sorted(p.name for p in pruned) == sorted(names[2:])
+    assert sorted(p.name for p in pruned) == sorted(
+        [*names[2:], "hindsight-x.tar.partial", ".work-x"]
+    )
     assert sorted(p.name for p in directory.iterdir()) == sorted(
         [names[0], f"{names[0]}.sha256", names[1], f"{names[1]}.sha256", "notes.txt"]
     )
