@@ -37,7 +37,7 @@ def test_pages_carry_a_strict_content_security_policy_and_security_headers(clien
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_the_session_cookie_is_httponly_and_samesite_lax(client, responder):
+def test_session_and_csrf_cookies_are_httponly_and_samesite_lax(client, responder):
     response = client.post(
         "/accounts/login/", {"username": "rita", "password": "pw-rita"}
     )
@@ -47,6 +47,7 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client, responder):
     assert session["httponly"] is True
     assert session["samesite"] == "Lax"
     assert response.cookies["csrftoken"]["samesite"] == "Lax"
+    assert response.cookies["csrftoken"]["httponly"] is True
 
 
 @pytest.mark.parametrize("path", ["/accounts/login/", "/", "/incidents/", "/api/docs/"])
