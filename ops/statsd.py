@@ -2,14 +2,18 @@
 
 import functools
 
-import statsd
 from django.conf import settings
 
 
 @functools.cache
-def client() -> statsd.StatsClient | None:
+def client():
+    """A statsd.StatsClient, or None without STATSD_HOST (the package is imported
+    only then)."""
     if not settings.STATSD_HOST:
         return None
+
+    import statsd
+
     return statsd.StatsClient(
         settings.STATSD_HOST, settings.STATSD_PORT, prefix=settings.STATSD_PREFIX
     )
