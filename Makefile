@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-postgres lint format bench chromium clean
+.PHONY: install run test test-postgres fullstack lint format bench chromium clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: install chromium
 # The same suite against PostgreSQL and Redis with a real Celery worker (see .ci/run).
 test-postgres: install chromium
 	bash .ci/postgres-pass
+
+# gunicorn, a Celery worker and beat against PostgreSQL and a Redis of their own,
+# driven over HTTP, with Redis stopped and started in the middle (see .ci/run).
+fullstack: install
+	bash .ci/fullstack
 
 lint: install
 	$(BIN)/ruff check .

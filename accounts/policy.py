@@ -114,6 +114,14 @@ POLICY: dict[str, dict[str, frozenset]] = {
     # without one is refused (401) whoever sends it.
     "webhook-github": {},
     "webhook-gitlab": {},
+    "memory-bank": {"GET": PEOPLE},
+    "memory-bank-file": {"GET": PEOPLE},
+    "memory-bank-archive": {"GET": PEOPLE},
+    "metrics:memory-bank": page(),
+    # Operations: health for load balancers and probes; Prometheus answers only its
+    # METRICS_TOKEN or METRICS_ALLOWED_ADDRESSES, never a role.
+    "ops:health": {"GET": EVERYONE},
+    "ops:prometheus-metrics": {"GET": frozenset()},
 }
 
 

@@ -4,6 +4,7 @@ Each helper refuses a malformed value with an ImproperlyConfigured error that na
 the variable, so a typo stops start-up instead of surfacing later as odd behaviour.
 """
 
+import ipaddress
 import os
 import zoneinfo
 from datetime import timedelta
@@ -110,3 +111,17 @@ def env_url(name: str, *, schemes: tuple[str, ...]) -> str:
         allowed = ", ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name} must start with one of {allowed}")
     return value
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of addresses or networks (10.0.0.0/8, ::1)."""
+    value = _raw(name)
+    items = default if value is None or value == "" else env_list(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks, got {item!r}"
+            ) from None
+    return list(items)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import (
@@ -12,10 +13,12 @@ from .env import (
     env_duration,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_time_zone,
     env_url,
 )
+from .logging import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HINDSIGHT_VAR_DIR", str(BASE_DIR / "var")))
@@ -47,10 +50,18 @@ INSTALLED_APPS = [
     "accounts",
     "incidents",
     "metrics",
+    "django_prometheus",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # Liveness answers before the Host check; the request id comes next, so every
+    # later line of the request carries it; the Prometheus pair brackets the rest.
+    "ops.middleware.LivenessMiddleware",
+    "ops.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes goes last so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,6 +125,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "TIMEOUT": 300,
+            # Fail fast when Redis is down: pages degrade instead of hanging.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -129,6 +143,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# A worker killed outright (SIGKILL, OOM) never acknowledges its task; Redis hands it
+# to another worker once this many seconds pass. Keep it above the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+}
+CELERY_BEAT_SCHEDULER = "ops.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "export-memory-bank": {
         "task": "metrics.tasks.export_memory_bank",
@@ -138,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-action-item-digests": {
         "task": "incidents.tasks_digest.send_action_item_digests",
         "schedule": timedelta(hours=1),
+    },
+    "back-up-daily": {
+        "task": "ops.tasks.back_up",
+        "schedule": crontab(hour=env_int("BACKUP_HOUR_UTC", 2), minute=17),
     },
     "evaluate-slos": {
         "task": "metrics.tasks_slo.evaluate_slos",
@@ -227,6 +251,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # `check --deploy` is the production-safety gate (docs/production.md); keep the
+    # OpenAPI schema's own lint out of it: `manage.py spectacular --validate
+    # --fail-on-warn` is where schema gaps belong.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # --- Hindsight ------------------------------------------------------------------------
@@ -253,6 +281,61 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hindsight@localhost")
+
+# --- Production security (README, "Production") -----------------------------------
+# Behind TLS set SECURE=true: HTTPS redirect, HSTS and Secure cookies follow from it,
+# and each can still be set on its own. The proxy must set X-Forwarded-Proto.
+SECURE = env_bool("SECURE", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 31_536_000 if SECURE else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=SECURE)
+if env_bool("SECURE_PROXY_SSL_HEADER", default=SECURE):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=SECURE)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=SECURE)
+SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie: forms carry the token in a hidden field.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+# No inline script anywhere: every script comes from our own static files. Templates
+# use a few style="" attributes (colours of freeze tags, chart sizes), which
+# style-src-attr allows without allowing <style> elements.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+
+# --- Operations: health, metrics, backups -----------------------------------------
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 3, minimum=0)
+# /prometheus/metrics answers a bearer token, or callers from these addresses or
+# networks. Never list a reverse proxy's address: everything it forwards comes from it.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_ADDRESSES = env_networks(
+    "METRICS_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"] if DEBUG else []
+)
+STATSD_HOST = env_str("STATSD_HOST")
+STATSD_PORT = env_int("STATSD_PORT", 8125, minimum=1)
+STATSD_PREFIX = env_str("STATSD_PREFIX", "hindsight")
+# Workers and beat count as "seen" when their heartbeat is younger than this.
+HEALTH_HEARTBEAT_MAX_AGE = env_duration(
+    "HEALTH_HEARTBEAT_MAX_AGE", timedelta(minutes=2)
+)
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
 # --- SLOs, SLA and alerts (metrics/slo/, incidents/services/alerts.py) ---------------
 SLO_OVERRIDE_MAX_HOURS = env_int("SLO_OVERRIDE_MAX_HOURS", 72, minimum=1)
 SLA_TARGET_PERCENT = env_str("SLA_TARGET_PERCENT", "99.5")
@@ -283,23 +366,10 @@ if _severity_pairs:
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # Axes logs every attempt at INFO; lockouts still show as warnings, and
-        # accounts.audit records every failed login.
-        "axes": {"level": "WARNING"},
-    },
-}
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
+LOGGING = build_logging(level=LOG_LEVEL, log_format=LOG_FORMAT)
 
 # --- Deployment ingestion and notifications (issue 4) --------------------------------
 # Inbound webhooks: an empty secret refuses every delivery (401) rather than trusting

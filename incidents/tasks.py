@@ -31,7 +31,24 @@ def deliver_webhook(self, delivery_id: int) -> str:
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return "nothing to do"
 
-    WebhookDelivery.objects.filter(pk=delivery_id).update(attempts=F("attempts") + 1)
+    # Claim this attempt before sending. A message redelivered because its worker
+    # died mid-send finds the attempt claimed: the receiver may already have the
+    # notification, and a duplicate is worse than one left for a person to check.
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id,
+        status=WebhookDelivery.Status.PENDING,
+        attempts=self.request.retries,
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=WebhookDelivery.Status.PENDING
+        ).update(
+            status=WebhookDelivery.Status.FAILED,
+            error="Interrupted while sending; not resent to avoid a duplicate.",
+        )
+        logger.warning("Delivery %s was interrupted; not resending", delivery_id)
+        return "interrupted: not resent"
+
     try:
         answer = outbound.post_json(delivery.webhook.url, delivery.payload)
     except outbound.UnsafeTarget as error:

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 @shared_task(name="metrics.tasks.export_memory_bank")
 def export_memory_bank() -> str:
     """Rewrite the memory-bank files in MEMORY_BANK_DIR (on change and from beat)."""
-    if not scheduling.begin_export():
+    if not scheduling.begin_export(owner=export_memory_bank.request.id):
         # Another export is running; it may have read the record before the change
         # that brought us here, so make sure one more follows it.
         if not settings.CELERY_TASK_ALWAYS_EAGER:

@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 
+from .celery_fixtures import celery_worker_factory  # noqa: F401  (a shared fixture)
 from .factories import make_token, make_user
 
 

@@ -86,6 +86,7 @@ def world(db):
         "key": incident.key,
         "pk": str(deployment.pk),
         "slug": service.slug,
+        "name": "CLAUDE-incidents.md",
         "kind": "failures",
     }
     return clients, values

@@ -73,9 +73,12 @@ def background_export_pending() -> bool:
         return _thread is not None
 
 
-def begin_export() -> bool:
-    """Take the export lock; False if another export holds it."""
-    if not cache.add(LOCK_KEY, True, timeout=LOCK_SECONDS):
+def begin_export(*, owner: str | None = None) -> bool:
+    """Take the export lock; False if another export holds it. The lock names the
+    task that holds it, so that the same task, redelivered after its worker was
+    killed mid-export, takes its own lock back instead of waiting for it to expire."""
+    taken = cache.add(LOCK_KEY, owner or True, timeout=LOCK_SECONDS)
+    if not taken and not (owner and cache.get(LOCK_KEY) == owner):
         return False
     cache.delete(PENDING_KEY)
     cache.delete(DIRTY_KEY)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,8 +64,6 @@ def _export_now() -> None:
 
 
 class MemoryBankIndex(APIView):
-    integration_methods = ("GET",)
-
     def get(self, request):
         def url(name: str, *args) -> str:
             return request.build_absolute_uri(reverse(name, args=args))
@@ -81,9 +80,15 @@ class MemoryBankIndex(APIView):
 
 
 class MemoryBankFile(APIView):
-    integration_methods = ("GET",)
     # JSON first: errors keep the one error shape; the file itself bypasses renderers.
     renderer_classes = [JSONRenderer, MarkdownRenderer]
+
+    def handle_exception(self, exc):
+        # Errors keep the API's JSON shape even when ?format=md picked the Markdown
+        # renderer for the file itself.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
     def get(self, request, name: str):
         data = read_file(name)
@@ -93,8 +98,6 @@ class MemoryBankFile(APIView):
 
 
 class MemoryBankArchive(APIView):
-    integration_methods = ("GET",)
-
     def get(self, request):
         response = HttpResponse(build_archive(), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{ZIP_NAME}"'
@@ -112,6 +115,7 @@ def build_archive() -> bytes:
     return buffer.getvalue()
 
 
+@require_GET
 @role_required(Role.VIEWER)
 def preview(request):
     name = request.GET.get("file", FILE_NAMES[0])

@@ -35,6 +35,8 @@ def start_up(**env) -> subprocess.CompletedProcess:
         ("INFER_CAUSE_WITHIN", "a day"),
         ("PRODUCTION_ENVIRONMENTS", " , "),
         ("MEMORY_BANK_MAX_BYTES", "lots"),
+        ("METRICS_ALLOWED_ADDRESSES", "10.0.0.0/8,prometheus"),
+        ("LOG_FORMAT", "xml"),
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_the_variable(variable, value):

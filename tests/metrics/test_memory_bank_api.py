@@ -46,8 +46,25 @@ def test_a_viewer_gets_each_file_as_markdown(viewer_api, exported, name):
     assert response.content == (exported / name).read_bytes()
 
 
-def test_an_integration_token_may_read_the_files(api, exported):
+def test_an_integration_token_may_not_read_the_files(api, exported):
+    # Integrations only post deployments and alerts; an agent reads the files with
+    # a token of the viewer role (create_api_token NAME --role viewer).
     response = api.get("/api/memory-bank/CLAUDE-metrics.md")
+
+    assert response.status_code == 403
+
+
+def test_a_viewer_token_reads_the_files(db, exported):
+    from rest_framework.test import APIClient
+
+    from accounts.models import Role
+
+    from ..factories import make_token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token('agent', Role.VIEWER)}")
+
+    response = client.get("/api/memory-bank/CLAUDE-metrics.md")
 
     assert response.status_code == 200
     assert response.content.startswith(b"---\nschema_version: 1\n")
@@ -125,7 +142,7 @@ def test_the_preview_page_renders_the_markdown(viewer_client, exported):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<h2 id="open-incidents">Open incidents</h2>' in html
+    assert '<h2 id="pm-open-incidents">Open incidents</h2>' in html
     assert "<table>" in html
     assert "schema_version: 1" in html  # the front matter, shown as text
     assert 'href="/api/memory-bank/CLAUDE-incidents.md"' in html
@@ -154,3 +171,13 @@ def test_a_client_that_accepts_only_markdown_gets_the_file(viewer_api, exported)
 
     assert response.status_code == 200
     assert response.content == (exported / "CLAUDE-incidents.md").read_bytes()
+
+
+def test_an_unknown_file_asked_for_as_markdown_still_gets_the_json_error(
+    viewer_api, exported
+):
+    response = viewer_api.get("/api/memory-bank/nope.md", {"format": "md"})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
