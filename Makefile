@@ -24,6 +24,7 @@ install: $(VENV)/.installed
 
 run: install
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG-1} $(BIN)/python manage.py seed_demo --if-empty
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 chromium:
