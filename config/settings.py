@@ -251,7 +251,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # `check --deploy` is the production-safety gate (docs/production.md); keep the
+    # `check --deploy` is the production-safety gate (README, "Production"); keep the
     # OpenAPI schema's own lint out of it: `manage.py spectacular --validate
     # --fail-on-warn` is where schema gaps belong.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,

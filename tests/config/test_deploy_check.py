@@ -5,11 +5,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs" / "production.md"
+DOCS = ROOT / "README.md"
 
 
 def documented_production_env() -> dict[str, str]:
-    """The ```env block of docs/production.md, with its placeholders filled in."""
+    """The ```env block of the README, with its placeholders filled in."""
     block = re.search(r"```env\n(.*?)```", DOCS.read_text(), re.S)[1]
     env = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
     fillers = {

@@ -1,4 +1,4 @@
-"""The shell snippet in docs/ci.md, run as written against a live server and a real
+"""The shell snippet in the README, run as written against a live server and a real
 git repository: the first deployment ships the history, the next one only the
 commits since."""
 
@@ -13,7 +13,7 @@ from incidents.models import Deployment
 
 from ..factories import make_token
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 MARKER = "# hindsight: record a deployment"
 
 
