@@ -163,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ops.tasks.back_up",
         "schedule": crontab(hour=env_int("BACKUP_HOUR_UTC", 2), minute=17),
     },
+    "requeue-pending-deliveries": {
+        "task": "incidents.tasks.requeue_pending_deliveries",
+        "schedule": timedelta(minutes=2),
+    },
     "evaluate-slos": {
         "task": "metrics.tasks_slo.evaluate_slos",
         "schedule": timedelta(minutes=env_int("SLO_EVALUATE_MINUTES", 5, minimum=1)),

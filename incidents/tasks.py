@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.db.models import F
@@ -98,6 +99,26 @@ def _failed(
     if final:
         return "failed"
     raise TransientDeliveryError(error)
+
+
+# Deliveries that were never attempted this long after they were queued lost their
+# task (the broker was down when the change was saved).
+REQUEUE_AFTER = timedelta(minutes=5)
+
+
+@shared_task
+def requeue_pending_deliveries() -> str:
+    cutoff = timezone.now() - REQUEUE_AFTER
+    stranded = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, attempts=0, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in stranded:
+        deliver_webhook.delay(pk)
+    if stranded:
+        logger.info("Requeued %d stranded webhook deliveries", len(stranded))
+    return f"requeued {len(stranded)}"
 
 
 # Tasks kept in their own modules, loaded here so the worker registers them.

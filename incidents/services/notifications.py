@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
+from kombu.exceptions import OperationalError
 
 from ..models import Deployment, OutgoingWebhook, WebhookDelivery
 
@@ -60,7 +61,12 @@ def _send(delivery_ids: list[int]) -> None:
 
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         for pk in delivery_ids:
-            deliver_webhook.delay(pk)
+            try:
+                deliver_webhook.delay(pk)
+            except OperationalError:
+                # The change is committed; the delivery stays pending and
+                # tasks.requeue_pending_deliveries sends it once the broker is back.
+                logger.warning("Broker unavailable; delivery %s stays pending", pk)
         return
     # Without a broker Celery would run the task right here, inside the request that
     # caused the notification, retries and timeouts included; a thread lets that
