@@ -30,6 +30,7 @@ def deliver_webhook(self, delivery_id: int) -> str:
         WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
     )
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        logger.info("Delivery %s is gone or no longer pending; skipped", delivery_id)
         return "nothing to do"
 
     # Claim this attempt before sending. A message redelivered because its worker
