@@ -53,7 +53,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python bench/run.py
+	@echo "Each benchmark needs its own data and database; see bench/README.md."
+	@ls bench/*.py
 
 clean:
 	rm -rf $(VENV) var/hindsight.sqlite3* .pytest_cache .coverage
