@@ -87,3 +87,14 @@ def sanitize_html(html: str) -> str:
         set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer"}},
         strip_comments=True,
     )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def escape_markdown(text: str) -> str:
+    """Make user text (a title, an alert name) appear literally inside a Markdown
+    body that Hindsight writes itself, so that it cannot add links, images or
+    markup to the timeline."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..markdown import escape_markdown
 from ..models import Incident, Service, TimelineEntry
 from .deployments import get_or_create_service
 from .incidents import (
@@ -197,7 +198,9 @@ def _record(incident: Incident, alert: Alert, now: datetime) -> None:
         "description", ""
     )
     verb = "firing" if alert.status == FIRING else "resolved"
-    body = f"Alert {verb}: **{alert.name}**" + (f" — {summary}" if summary else "")
+    body = f"Alert {verb}: **{escape_markdown(alert.name)}**" + (
+        f" — {escape_markdown(summary)}" if summary else ""
+    )
     if alert.generator_url:
         body += f" ([source]({alert.generator_url}))"
     occurred = alert.starts_at if alert.status == FIRING else (alert.ends_at or now)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import DomainError
-from ..markdown import render_markdown
+from ..markdown import escape_markdown, render_markdown
 from ..models import Deployment, Incident, Service, TimelineEntry
 from ..signals import announce_change
 
@@ -113,7 +113,7 @@ def declare_incident(
     add_timeline_entry(
         incident=incident,
         kind=Kind.STATUS_CHANGE,
-        body=f"Incident declared as {severity}: {incident.title}",
+        body=f"Incident declared as {severity}: {escape_markdown(incident.title)}",
         actor=actor,
         occurred_at=incident.detected_at,
         data={"to": incident.status},
@@ -239,9 +239,9 @@ def link_cause(
     incident.save(update_fields=["caused_by", "cause_source", "updated_at"])
 
     body = (
-        f"Cause linked to deployment {deployment}"
+        f"Cause linked to deployment {escape_markdown(deployment)}"
         if deployment
-        else f"Cause link to deployment {previous} removed"
+        else f"Cause link to deployment {escape_markdown(previous)} removed"
     )
     add_timeline_entry(
         incident=incident,
@@ -302,7 +302,10 @@ def update_incident(*, incident: Incident, actor: User | None, **changes) -> Inc
         add_timeline_entry(
             incident=incident,
             kind=kind,
-            body=f"{label} changed from {_display(old)} to {_display(new)}",
+            body=(
+                f"{label} changed from {escape_markdown(_display(old))} "
+                f"to {escape_markdown(_display(new))}"
+            ),
             actor=actor,
             data={"field": field, "from": _display(old), "to": _display(new)},
         )

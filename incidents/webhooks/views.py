@@ -94,7 +94,7 @@ def _ignored() -> Response:
 def _json(body: bytes) -> dict:
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise DomainError("The body is not JSON.", field="body") from None
     if not isinstance(payload, dict):
         raise DomainError("The body must be a JSON object.", field="body")

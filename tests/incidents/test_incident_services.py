@@ -209,3 +209,15 @@ def test_validate_times_reports_each_field(db):
     )
 
     assert set(errors) == {"detected_at", "resolved_at"}
+
+
+def test_a_title_cannot_add_links_or_images_to_the_timeline(responder):
+    incident = declare(
+        responder,
+        title="[a](http://evil.example) ![i](http://evil.example/p.png) <img src=x>",
+    )
+
+    html = incident.timeline.get().body_html
+    assert "<a " not in html
+    assert "<img" not in html
+    assert "[a](http://evil.example)" in html
