@@ -7,6 +7,16 @@ from .celery_fixtures import celery_worker_factory  # noqa: F401  (a shared fixt
 from .factories import make_token, make_user
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_background_exports(monkeypatch):
+    """In the embedded mode a committed change starts a background memory-bank
+    export that sleeps before it runs; left running, it would outlive its test and
+    export in the middle of another. Tests that want the thread patch this back."""
+    from metrics.memory_bank import scheduling
+
+    monkeypatch.setattr(scheduling, "_threads_can_see_the_data", lambda: False)
+
+
 @pytest.fixture
 def viewer(db):
     return make_user("vera", Role.VIEWER)
