@@ -22,6 +22,12 @@ _SCALARS = (str, int, float, bool, type(None))
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        # A refused or malformed request is the client's doing: one line says so,
+        # without the traceback Django attaches, which reads like a crash at 3 a.m.
+        client_error = getattr(record, "status_code", 500) < 500
+        if record.name == "django.request" and client_error:
+            record.exc_info = None
+            record.exc_text = None
         return True
 
 

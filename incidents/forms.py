@@ -50,7 +50,10 @@ class DeclareIncidentForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+    # Notes are read in a timeline during an outage; a novel belongs in the postmortem.
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Note", max_length=20_000
+    )
     tag = forms.ChoiceField(
         choices=[("", "No tag"), *TimelineEntry.Tag.choices], required=False
     )

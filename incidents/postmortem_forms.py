@@ -5,10 +5,13 @@ from .models import ActionItem
 
 
 class PostmortemForm(forms.Form):
+    # The same bound as the API's (500,000 characters), so a form that is too long
+    # comes back with its text and an error on the field.
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "true"}),
         required=False,
         strip=False,
+        max_length=500_000,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
@@ -17,7 +20,9 @@ class PostmortemForm(forms.Form):
 
 
 class PreviewForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea, required=False, strip=False)
+    body = forms.CharField(
+        widget=forms.Textarea, required=False, strip=False, max_length=500_000
+    )
 
 
 class ImportForm(forms.Form):
