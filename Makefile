@@ -24,8 +24,10 @@ install: $(VENV)/.installed
 
 run: install
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py migrate --no-input
-	DEBUG=$${DEBUG-1} $(BIN)/python manage.py seed_demo --if-empty
-	DEBUG=$${DEBUG-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG-1} HINDSIGHT_BASE_URL=$${HINDSIGHT_BASE_URL-http://$(HOST):$(PORT)} \
+	  $(BIN)/python manage.py seed_demo --if-empty
+	DEBUG=$${DEBUG-1} HINDSIGHT_BASE_URL=$${HINDSIGHT_BASE_URL-http://$(HOST):$(PORT)} \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 chromium:
 	@command -v chromium >/dev/null || { \
