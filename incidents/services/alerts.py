@@ -135,10 +135,17 @@ def _most_severe(severities) -> str:
     return min(severities)
 
 
+# An incident affects at least one service; alerts that name none land here, where
+# a person can see them and move the incident to the right service.
+UNASSIGNED_SERVICE = "unassigned"
+
+
 def _services(notification: Notification) -> list[Service]:
     slugs = {service_slug_for(alert.labels) for alert in notification.alerts}
     slugs.discard("")
-    return [get_or_create_service(slug) for slug in sorted(slugs)]
+    return [
+        get_or_create_service(slug) for slug in sorted(slugs or {UNASSIGNED_SERVICE})
+    ]
 
 
 def _title(notification: Notification) -> str:

@@ -373,3 +373,19 @@ def test_a_late_firing_notice_older_than_a_resolution_does_not_reopen(api):
 
     assert response.json()["recorded"] == 1
     assert Incident.objects.get().status == Incident.Status.MONITORING
+
+
+def test_alerts_that_name_no_service_land_on_the_unassigned_service(api):
+    body = payload("firing")
+    for alert in body["alerts"]:
+        for label in ("service", "app", "job"):
+            alert["labels"].pop(label, None)
+    for labels in (body.get("commonLabels", {}), body.get("groupLabels", {})):
+        for label in ("service", "app", "job"):
+            labels.pop(label, None)
+
+    response = post(api, body)
+
+    assert response.status_code in (200, 201)
+    incident = Incident.objects.get()
+    assert list(incident.services.values_list("slug", flat=True)) == ["unassigned"]
