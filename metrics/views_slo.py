@@ -111,6 +111,11 @@ def _csv(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
+def _number(value: float | None, places: int) -> str:
+    # An empty cell, not 0 or 100, where there is no data.
+    return "" if value is None else f"{value:.{places}f}"
+
+
 def _iso(value) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
@@ -128,9 +133,9 @@ def sla(request):
                 [
                     row.service.slug,
                     figure.month.label,
-                    f"{figure.availability:.4f}",
-                    f"{figure.impact_minutes:.1f}",
-                    "yes" if figure.met else "no",
+                    _number(figure.availability, 4),
+                    _number(figure.impact_minutes, 1),
+                    "" if figure.met is None else ("yes" if figure.met else "no"),
                 ]
                 for row in report.rows
                 for figure in row.months

@@ -274,7 +274,11 @@ def _settle_status(
             ends = [a.ends_at for a in new_alerts if a.status == RESOLVED and a.ends_at]
             at = max(min(max(ends, default=now), now), incident.started_at)
             change_status(
-                incident=incident, status=Status.MONITORING, actor=actor, at=at
+                incident=incident,
+                status=Status.MONITORING,
+                actor=actor,
+                at=at,
+                acknowledges=False,
             )
         return
 

@@ -129,10 +129,18 @@ def _locked(incident: Incident) -> Incident:
 
 @transaction.atomic
 def change_status(
-    *, incident: Incident, status: str, actor: User | None, at: datetime | None = None
+    *,
+    incident: Incident,
+    status: str,
+    actor: User | None,
+    at: datetime | None = None,
+    acknowledges: bool = True,
 ) -> Incident:
     """Move an incident to a status, stamping the matching time. Resolving also
-    stamps mitigation if nobody did; reopening clears the resolution."""
+    stamps mitigation if nobody did; reopening clears the resolution. A person who
+    moves an incident on has acknowledged it; automation (``acknowledges=False``,
+    an alert that stopped firing) has not, so time to acknowledge stays a human
+    figure."""
     incident = _locked(incident)
     if status == incident.status:
         raise DomainError(f"The incident is already {incident.status}.", field="status")
@@ -148,7 +156,11 @@ def change_status(
         incident.resolved_at = None
     else:
         incident.resolved_at = None
-    if status != Status.INVESTIGATING and incident.acknowledged_at is None:
+    if (
+        acknowledges
+        and status != Status.INVESTIGATING
+        and incident.acknowledged_at is None
+    ):
         incident.acknowledged_at = at
     _check_times(incident)
     incident.save()

@@ -6,6 +6,10 @@ DST change has an hour more or less than 30 x 1,440 minutes, and availability is
 measured over its real minutes. The current month counts up to now. Impact minutes
 are merged and weighted exactly as for error budgets (see ``budget``).
 
+A month that ended before a service's record begins (the earliest of its creation,
+its first deployment and its first incident) has no figure: "no data", not 100%.
+A month in which the record begins is measured from that moment.
+
 Response time runs from detection (or impact start when detection is unknown) to
 the first sign that someone acted: acknowledgement, else mitigation, else
 resolution (an incident resolved without an explicit acknowledgement was responded
@@ -19,11 +23,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from incidents.models import Incident, Service
+from incidents.models import Deployment, Incident, Service
 
 from .budget import MINUTE, Impact, weighted_minutes
 from .selectors import impacts_by_service
@@ -47,9 +51,13 @@ class Month:
 @dataclass(frozen=True)
 class MonthFigure:
     month: Month
-    impact_minutes: float
-    availability: float  # percent
-    met: bool
+    impact_minutes: float | None
+    availability: float | None  # percent; None before the service's record begins
+    met: bool | None
+
+    @property
+    def has_data(self) -> bool:
+        return self.availability is not None
 
 
 @dataclass(frozen=True)
@@ -156,8 +164,45 @@ def _by_month(
     return buckets
 
 
-def _figure(month: Month, used: float, target: Decimal) -> MonthFigure:
-    availability = 100 * (1 - used / month.minutes) if month.minutes else 100.0
+def record_starts(services: list[Service]) -> dict[int, datetime]:
+    """When each service's record begins: the earliest of its creation, its first
+    deployment and its first incident (backfilled history predates creation)."""
+    starts = {service.pk: service.created_at for service in services}
+    first_deployments = (
+        Deployment.objects.order_by()
+        .values("service_id")
+        .annotate(first=Min(Coalesce("started_at", "finished_at", "created_at")))
+        .values_list("service_id", "first")
+    )
+    first_incidents = (
+        Incident.services.through.objects.order_by()
+        .values("service_id")
+        .annotate(first=Min("incident__started_at"))
+        .values_list("service_id", "first")
+    )
+    for rows in (first_deployments, first_incidents):
+        for service_id, first in rows:
+            if service_id in starts and first is not None:
+                starts[service_id] = min(starts[service_id], first)
+    return starts
+
+
+def _figure(
+    month: Month,
+    impacts: list[Impact],
+    record_start: datetime,
+    target: Decimal,
+    now: datetime,
+) -> MonthFigure:
+    if record_start >= month.end:
+        return MonthFigure(
+            month=month, impact_minutes=None, availability=None, met=None
+        )
+
+    start = max(month.start, record_start)
+    minutes = (month.end - start) / MINUTE
+    used = weighted_minutes(impacts, start, month.end, now=now)
+    availability = 100 * (1 - used / minutes) if minutes else 100.0
     return MonthFigure(
         month=month,
         impact_minutes=used,
@@ -180,13 +225,12 @@ def sla_report(
 
     services = list(Service.objects.order_by("slug"))
     impacts = impacts_by_service([s.pk for s in services], since=since, until=now)
+    starts = record_starts(services)
     rows = []
     for service in services:
         buckets = _by_month(impacts.get(service.pk, []), calendar, now)
         figures = [
-            _figure(
-                month, weighted_minutes(bucket, month.start, month.end, now=now), target
-            )
+            _figure(month, bucket, starts[service.pk], target, now)
             for month, bucket in zip(calendar, buckets, strict=True)
         ]
         rows.append(ServiceRow(service=service, months=figures))

@@ -92,6 +92,22 @@ def test_when_every_alert_resolves_the_incident_moves_to_monitoring(api):
     assert incident.timeline.filter(data__to="monitoring").count() == 1
 
 
+def test_alerts_that_stop_firing_do_not_count_as_acknowledgement(api, responder):
+    # Time to acknowledge measures people: automation moving the incident on leaves
+    # it unacknowledged until a responder acts.
+    post(api, payload("firing"))
+    post(api, payload("resolved"))
+    incident = Incident.objects.get()
+    assert incident.acknowledged_at is None
+
+    incident_services.change_status(
+        incident=incident, status=Incident.Status.RESOLVED, actor=responder
+    )
+
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is not None
+
+
 def test_redelivering_the_whole_sequence_changes_nothing(api):
     for name in ("firing", "partially_resolved", "resolved"):
         post(api, payload(name))

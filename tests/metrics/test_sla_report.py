@@ -15,7 +15,10 @@ H = timedelta(hours=1)
 
 @pytest.fixture
 def checkout(db):
-    return make_service("checkout")
+    # A service whose record began long before the report's twelve months.
+    service = make_service("checkout")
+    service.__class__.objects.filter(pk=service.pk).update(created_at=at(2020, 1, 1))
+    return service
 
 
 def figure(report, slug, label):
@@ -170,3 +173,62 @@ def test_restricted_incidents_are_listed_only_to_those_who_may_see_them(
 
     assert sla_report(now=NOW, user=viewer).missed == []
     assert len(sla_report(now=NOW, user=admin_user).missed) == 1
+
+
+def test_months_before_a_service_existed_have_no_data(db):
+    # Created on 16 May 2025 at noon (a fake clock: the record's own start).
+    created = at(2025, 5, 16, 12, 0)
+    service = make_service("search")
+    service.__class__.objects.filter(pk=service.pk).update(created_at=created)
+    start = at(2025, 5, 20, 10, 0)
+    make_incident([service], started_at=start, resolved_at=start + 2 * H)
+
+    report = sla_report(now=NOW)
+
+    april = figure(report, "search", "2025-04")
+    assert april.availability is None and april.met is None
+    assert not april.has_data
+    # May is measured from creation: 15.5 days = 22,320 minutes, 120 of them down.
+    may = figure(report, "search", "2025-05")
+    assert may.availability == pytest.approx(100 * (1 - 120 / 22320))
+    assert figure(report, "search", "2025-06").availability == 100
+
+
+def test_backfilled_history_older_than_the_service_counts(db):
+    service = make_service("billing")
+    service.__class__.objects.filter(pk=service.pk).update(created_at=at(2025, 6, 1))
+    # Imported afterwards, an incident of January is part of its record.
+    start = at(2025, 1, 1, 0, 0)
+    make_incident([service], started_at=start, resolved_at=start + H)
+
+    report = sla_report(now=NOW)
+
+    assert figure(report, "billing", "2024-12").availability is None
+    assert figure(report, "billing", "2025-01").availability == pytest.approx(
+        100 * (1 - 60 / 44640)
+    )
+    assert figure(report, "billing", "2025-03").availability == 100
+
+
+def test_the_csv_leaves_months_without_data_empty(client, admin_user):
+    make_service("fresh")
+    client.force_login(admin_user)
+
+    response = client.get("/metrics/sla/?export=availability")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    fresh = [row for row in rows if row[0] == "fresh"]
+    assert len(fresh) == 12
+    # Created today: every earlier month is empty, the current one measured.
+    assert all(row[2:] == ["", "", ""] for row in fresh[:-1])
+    assert fresh[-1][2] == "100.0000" and fresh[-1][4] == "yes"
+
+
+def test_the_page_says_no_data_for_months_before_the_service(client, admin_user):
+    make_service("fresh")
+    client.force_login(admin_user)
+
+    response = client.get("/metrics/sla/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count("no data") == 11
