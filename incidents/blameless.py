@@ -62,10 +62,16 @@ class Finding:
     section: str
 
 
+def _key(phrase: str) -> str:
+    return phrase.strip().lower().replace("\u2019", "'")
+
+
 def phrase_list() -> dict[str, str]:
-    phrases = dict(getattr(settings, "BLAMELESS_PHRASES", None) or DEFAULT_PHRASES)
+    configured = getattr(settings, "BLAMELESS_PHRASES", None) or DEFAULT_PHRASES
+    # Matching ignores case and curly apostrophes; so must the keys it looks up.
+    phrases = {_key(phrase): text for phrase, text in configured.items()}
     for row in BlamelessPhrase.objects.all():
-        key = row.phrase.strip().lower()
+        key = _key(row.phrase)
         if not row.is_active:
             phrases.pop(key, None)
             continue
@@ -137,7 +143,7 @@ def check_text(text: str) -> list[Finding]:
 
         for match in phrase_re.finditer(line) if phrase_re else ():
             phrase = match.group(1)
-            suggestion = phrases[phrase.lower().replace("\u2019", "'")]
+            suggestion = phrases.get(_key(phrase), "Consider other wording.")
             findings.append(
                 Finding(
                     phrase,

@@ -183,6 +183,14 @@ def _claim_transition(state: SLOBudgetState, new: str, now: datetime) -> int | N
     return episode if claimed else None
 
 
+def _states_passed(old: str, new: str) -> list[str]:
+    # One large outage between two runs takes an SLO from ok straight to exhausted;
+    # it crossed the freeze threshold on the way, and teams wait for that message.
+    if old == State.OK and new == State.EXHAUSTED:
+        return [State.FROZEN, State.EXHAUSTED]
+    return [new]
+
+
 def evaluate_slos(*, now: datetime | None = None) -> dict[str, int]:
     """Compute every SLO's budget and notify the transitions since the last run.
     Unchanged SLOs cost nothing but one shared UPDATE of ``evaluated_at``."""
@@ -202,7 +210,8 @@ def evaluate_slos(*, now: datetime | None = None) -> dict[str, int]:
         with transaction.atomic():
             episode = _claim_transition(state, budget.state, now)
             if episode is not None:
-                _notify_transition(budget, budget.state, episode)
+                for passed in _states_passed(state.state, budget.state):
+                    _notify_transition(budget, passed, episode)
                 logger.info("SLO %s is now %s", budget.slo_id, budget.state)
                 changed += 1
     SLOBudgetState.objects.filter(slo_id__in=[b.slo_id for b in budgets]).update(

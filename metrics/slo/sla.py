@@ -21,6 +21,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import F, Min, Q
@@ -90,14 +91,15 @@ def sla_target() -> Decimal:
 
 
 def last_months(now: datetime, count: int = 12) -> list[Month]:
-    local = timezone.localtime(now)
+    # The team's zone, not the viewer's: everyone must see the same months.
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(zone)
     first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     starts = []
     year, month = first.year, first.month
     for _ in range(count):
         starts.append((year, month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    zone = timezone.get_current_timezone()
     months = []
     for index, (year, month) in enumerate(reversed(starts)):
         # In UTC: subtracting two datetimes that share a zone object ignores

@@ -85,6 +85,14 @@ def test_the_setting_replaces_the_built_in_list(db):
         assert phrases("He dropped the ball; human error.") == ["dropped the ball"]
 
 
+def test_a_configured_phrase_matches_whatever_its_capitals(db):
+    configured = {"Dropped The Ball": "Describe it.", "Didn\u2019t Check": "Say how."}
+    with override_settings(BLAMELESS_PHRASES=configured):
+        findings = check_text("He dropped the ball. We didn't check.")
+
+    assert [f.suggestion for f in findings] == ["Describe it.", "Say how."]
+
+
 def test_admins_add_phrases_and_withdraw_built_in_ones(db):
     BlamelessPhrase.objects.create(phrase="rookie", suggestion="Say what was new.")
     BlamelessPhrase.objects.create(phrase="just", is_active=False)

@@ -2,6 +2,7 @@ import csv
 import io
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -69,6 +70,20 @@ def test_months_follow_the_team_zone_across_dst(checkout, settings):
 
     assert march.month.minutes == 44580
     assert march.availability == pytest.approx(100 * (1 - 60 / 44580))
+
+
+def test_months_are_the_teams_whatever_the_viewers_zone(checkout, settings):
+    # 23:00-24:00 UTC on 31 March is still March for a UTC team, though it is
+    # already April for a viewer in Tokyo.
+    settings.TIME_ZONE = "UTC"
+    start = at(2025, 3, 31, 23, 0)
+    make_incident([checkout], started_at=start, resolved_at=start + H)
+
+    with timezone.override(ZoneInfo("Asia/Tokyo")):
+        report = sla_report(now=NOW)
+
+    assert figure(report, "checkout", "2025-03").impact_minutes == pytest.approx(60)
+    assert figure(report, "checkout", "2025-04").impact_minutes == 0
 
 
 def test_the_sla_target_comes_from_settings(checkout, settings):

@@ -85,6 +85,33 @@ def test_exhausting_then_recovering_notifies_each_transition_once(
     assert (state.state, state.episode) == ("ok", 1)
 
 
+def test_one_large_outage_notifies_the_threshold_and_the_exhaustion(
+    slo, receiver, checkout
+):
+    outage(checkout, 60)
+
+    evaluate_slos(now=NOW)
+    outage(checkout, 10, start=NOW - timedelta(hours=30))
+    evaluate_slos(now=NOW)
+
+    assert events() == ["slo.frozen", "slo.exhausted"]
+
+
+def test_a_partial_recovery_within_the_episode_does_not_refreeze_loudly(
+    slo, receiver, checkout
+):
+    incident = outage(checkout, 60)
+    evaluate_slos(now=NOW)
+    # Impact corrected down to 30 minutes: back under exhaustion, still frozen.
+    incident.resolved_at = incident.started_at + timedelta(minutes=30)
+    incident.save()
+
+    evaluate_slos(now=NOW)
+
+    assert events() == ["slo.frozen", "slo.exhausted"]
+    assert SLOBudgetState.objects.get(slo=slo).state == "frozen"
+
+
 def test_a_second_episode_notifies_again(slo, receiver, checkout):
     outage(checkout, 30)
     evaluate_slos(now=NOW)
