@@ -1,6 +1,8 @@
 import logging
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group, User
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
@@ -94,6 +96,21 @@ def create_person(
     return user
 
 
+def end_sessions(*, user: User) -> int:
+    """Delete every stored session of ``user``. Refusing inactive users on each
+    request is not enough: reactivating the account would bring a stolen session
+    back. Sessions are opaque blobs, so each live one is decoded; deactivating
+    people is rare enough for that."""
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now())
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=mine).delete()
+    logger.info("Ended %d sessions of user %s", len(mine), user.pk)
+    return len(mine)
+
+
 def set_active(*, user: User, active: bool, actor: User | None) -> None:
     changed = (
         User.objects.filter(pk=user.pk)
@@ -101,8 +118,7 @@ def set_active(*, user: User, active: bool, actor: User | None) -> None:
         .update(is_active=active)
     )
     if changed and not active:
-        # Django's ModelBackend refuses inactive users on every request, so their
-        # sessions end at once; the trail records who did it.
+        end_sessions(user=user)
         audit.record(
             AuditEvent.Action.USER_DEACTIVATED, actor=actor, target=user.get_username()
         )

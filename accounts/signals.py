@@ -6,11 +6,13 @@ from django.contrib.auth.signals import (
     user_logged_out,
     user_login_failed,
 )
+from django.db import transaction
 from django.db.models.signals import m2m_changed, pre_save
 from django.dispatch import receiver
 
 from . import audit
 from .models import AuditEvent
+from .services import end_sessions
 
 Action = AuditEvent.Action
 
@@ -56,3 +58,5 @@ def _deactivated(sender, instance, **kwargs):
     was_active = User.objects.filter(pk=instance.pk, is_active=True).exists()
     if was_active:
         audit.record(Action.USER_DEACTIVATED, target=instance.get_username())
+        # After the save commits, so a rolled-back deactivation logs nobody out.
+        transaction.on_commit(lambda: end_sessions(user=instance))

@@ -31,6 +31,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class PlainFormatter(logging.Formatter):
+    """One line per record: control characters in the message (user input, say)
+    are escaped, so nobody can start a forged line. Tracebacks keep their lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        return line.translate(_ESCAPES)
+
+
+_ESCAPES = {code: f"\\x{code:02x}" for code in range(32) if code != 9} | {
+    10: "\\n",
+    13: "\\r",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line. json.dumps escapes newlines, so text from a user in a
     message cannot start a forged line of its own."""
@@ -56,7 +73,8 @@ def build_logging(*, level: str, log_format: str) -> dict:
     """The LOGGING dict for settings: one console handler, plain or JSON."""
     formatters = {
         "plain": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+            "()": "config.logging.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
         },
         "json": {"()": "config.logging.JsonFormatter"},
     }

@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django import forms
 from django.contrib import admin
 
 from .models import (
@@ -109,10 +112,41 @@ class ActionItemAdmin(admin.ModelAdmin):
     raw_id_fields = ["postmortem", "owner"]
 
 
+class OutgoingWebhookForm(forms.ModelForm):
+    """The URL is write-only: Slack-style URLs embed their secret, so once saved it
+    is shown only as its host. Leaving the field empty keeps the stored URL."""
+
+    url = forms.URLField(
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Enter a new URL to replace it; leave empty to keep the stored one.",
+    )
+
+    class Meta:
+        model = OutgoingWebhook
+        fields = ["name", "url", "events", "is_active"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if url:
+            return url
+        if self.instance.pk:
+            return self.instance.url
+        raise forms.ValidationError("A receiver needs a URL.")
+
+
 @admin.register(OutgoingWebhook)
 class OutgoingWebhookAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "created_at"]
+    form = OutgoingWebhookForm
+    list_display = ["name", "receiver_host", "is_active", "created_at"]
     list_filter = ["is_active"]
+    readonly_fields = ["receiver_host"]
+
+    @admin.display(description="Receiver host")
+    def receiver_host(self, webhook: OutgoingWebhook) -> str:
+        return urlsplit(webhook.url).hostname or "" if webhook.url else ""
 
 
 @admin.register(WebhookDelivery)

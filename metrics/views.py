@@ -39,7 +39,7 @@ def records_page(request, kind: str):
         raise Http404("No such list of records.")
     try:
         params = parse_dora_request(request.GET, pages=True)
-        rows = RECORD_LOADERS[kind](**params.as_kwargs())
+        rows = RECORD_LOADERS[kind](**params.as_kwargs(), user=request.user)
     except DomainError as error:
         context = {"error": error, "kind": kind, "title": records.KINDS[kind]}
         return render(request, "metrics/records.html", context, status=400)

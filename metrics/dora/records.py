@@ -28,7 +28,9 @@ def _queries(start, end, service, team) -> DoraQueries:
     return DoraQueries(scope=scope, buckets=[Bucket(0, start, end)])
 
 
-def deployments(*, start: datetime, end: datetime, service=None, team=None) -> list:
+def deployments(
+    *, start: datetime, end: datetime, service=None, team=None, user=None
+) -> list:
     scope = _queries(start, end, service, team).scope
     rows = (
         Deployment.objects.production()
@@ -42,7 +44,9 @@ def deployments(*, start: datetime, end: datetime, service=None, team=None) -> l
     return list(rows[:LIMIT])
 
 
-def slowest_commits(*, start: datetime, end: datetime, service=None, team=None):
+def slowest_commits(
+    *, start: datetime, end: datetime, service=None, team=None, user=None
+):
     found = _queries(start, end, service, team).slowest_commits(limit=LIMIT)
     commits = Commit.objects.select_related("deployment", "service").in_bulk(
         [commit_id for commit_id, _ in found]
@@ -58,8 +62,11 @@ def slowest_commits(*, start: datetime, end: datetime, service=None, team=None):
     ]
 
 
-def failed_deployments(*, start: datetime, end: datetime, service=None, team=None):
-    """Each failed deployment with the reasons it counts as failed and its recovery."""
+def failed_deployments(
+    *, start: datetime, end: datetime, service=None, team=None, user=None
+):
+    """Each failed deployment with the reasons it counts as failed and its recovery.
+    An incident ``user`` may not see is named only as "a restricted incident"."""
     queries = _queries(start, end, service, team)
     found = queries.failed_deployments(limit=LIMIT)
     ids = [row[0] for row in found]
@@ -72,12 +79,15 @@ def failed_deployments(*, start: datetime, end: datetime, service=None, team=Non
     inferred_incidents = Incident.objects.in_bulk(
         [pk for pks in inferred.values() for pk in pks]
     )
+    named = [i.pk for d in by_id.values() for i in d.caused_incidents.all()]
+    hidden = _hidden(user, [*inferred_incidents, *named])
     rows = []
     for deployment_id, _, recovered_at in found:
         deployment = by_id[deployment_id]
         reasons = _reasons(
             deployment,
             [inferred_incidents[pk] for pk in inferred.get(deployment_id, [])],
+            hidden,
         )
         recovered = _as_instant(recovered_at)
         seconds = (
@@ -95,7 +105,18 @@ def failed_deployments(*, start: datetime, end: datetime, service=None, team=Non
     return rows
 
 
-def _reasons(deployment: Deployment, inferred: list[Incident]) -> list[dict]:
+def _hidden(user, incident_ids) -> set[int]:
+    """The incidents among ``incident_ids`` that ``user`` may not see. Metrics count
+    restricted incidents; the pages behind them must not name them."""
+    if user is None or not incident_ids:
+        return set()
+    visible = Incident.objects.visible_to(user).filter(pk__in=incident_ids)
+    return set(incident_ids) - set(visible.values_list("pk", flat=True))
+
+
+def _reasons(
+    deployment: Deployment, inferred: list[Incident], hidden: set[int]
+) -> list[dict]:
     reasons = []
     if deployment.status == Deployment.Status.FAILURE:
         reasons.append({"text": "the deployment failed"})
@@ -105,9 +126,15 @@ def _reasons(deployment: Deployment, inferred: list[Incident]) -> list[dict]:
         if rollback.pk != deployment.pk:
             reasons.append({"text": f"rolled back by deployment #{rollback.pk}"})
     for incident in deployment.caused_incidents.all():
+        if incident.pk in hidden:
+            reasons.append({"text": "caused a restricted incident"})
+            continue
         reasons.append({"text": f"caused {incident.key}", "incident": incident})
     within = display.duration(settings.INFER_CAUSE_WITHIN.total_seconds())
     for incident in inferred:
+        if incident.pk in hidden:
+            reasons.append({"text": "inferred cause of a restricted incident"})
+            continue
         reasons.append(
             {
                 "text": f"inferred cause of {incident.key} (the latest production "
@@ -125,16 +152,20 @@ def _as_instant(value) -> datetime | None:
     return parse_stored(value)
 
 
-def restored_incidents(*, start: datetime, end: datetime, service=None, team=None):
+def restored_incidents(
+    *, start: datetime, end: datetime, service=None, team=None, user=None
+):
     found = _queries(start, end, service, team).slowest_restores(limit=LIMIT)
     incidents = (
         Incident.objects.select_related("caused_by__service")
         .prefetch_related("services")
         .in_bulk([pk for pk, _ in found])
     )
+    hidden = _hidden(user, list(incidents))
     return [
         {
-            "incident": incidents[pk],
+            # A restricted incident still counts: its row shows only the time.
+            "incident": None if pk in hidden else incidents[pk],
             "restore_seconds": seconds,
             "restore": display.duration(seconds),
         }
@@ -143,7 +174,9 @@ def restored_incidents(*, start: datetime, end: datetime, service=None, team=Non
     ]
 
 
-def rework(*, start: datetime, end: datetime, service=None, team=None) -> list:
+def rework(
+    *, start: datetime, end: datetime, service=None, team=None, user=None
+) -> list:
     ids = _queries(start, end, service, team).rework_deployments(limit=LIMIT)
     by_id = Deployment.objects.select_related("service", "rollback_of").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]

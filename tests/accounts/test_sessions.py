@@ -1,8 +1,10 @@
 import re
 
 from django.contrib.sessions.models import Session
+from django.test import Client
 
 from accounts.models import Role
+from accounts.services import set_active
 
 from ..factories import make_user
 
@@ -47,6 +49,35 @@ def test_deactivating_a_user_ends_their_session_at_once(client, db):
     response = client.get("/incidents/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_reactivating_a_user_does_not_bring_their_old_session_back(
+    client, db, django_capture_on_commit_callbacks
+):
+    user = make_user("rita", Role.RESPONDER)
+    log_in(client, "rita")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user.is_active = False
+        user.save()
+    user.is_active = True
+    user.save()
+
+    response = client.get("/incidents/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_deactivating_through_the_service_deletes_the_stored_sessions(client, db):
+    user = make_user("rita", Role.RESPONDER)
+    log_in(client, "rita")
+    other = Client()
+    other.force_login(make_user("sam", Role.VIEWER))
+
+    set_active(user=user, active=False, actor=None)
+
+    assert Session.objects.count() == 1
+    assert other.get("/incidents/").status_code == 200
 
 
 def test_every_page_needs_a_login(client, db):

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from config.logging import JsonFormatter, RequestIdFilter
+from config.logging import JsonFormatter, PlainFormatter, RequestIdFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,20 @@ def test_after_the_request_lines_no_longer_carry_its_id(client, json_lines):
     logging.getLogger("hindsight.test").info("between requests")
 
     assert json_lines()[-1]["request_id"] == "-"
+
+
+def test_plain_lines_escape_newlines_so_input_cannot_forge_a_line():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(PlainFormatter("%(levelname)s %(name)s %(message)s"))
+    logger = logging.getLogger("hindsight.plain")
+    logger.addHandler(handler)
+    try:
+        logger.warning("Deployment %s", "1.0\nINFO accounts.audit login by 'admin'\r")
+    finally:
+        logger.removeHandler(handler)
+
+    assert stream.getvalue().splitlines() == [
+        "WARNING hindsight.plain Deployment 1.0\\nINFO accounts.audit login by "
+        "'admin'\\r"
+    ]

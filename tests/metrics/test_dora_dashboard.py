@@ -184,3 +184,37 @@ def test_an_inferred_cause_is_given_as_the_reason_with_its_incident(viewer_clien
     )
     assert "within 1 d before it began" in row["reasons"][0]["text"]
     assert row["recovery"] == "2 h"
+
+
+def test_records_name_no_restricted_incident_to_those_who_may_not_see_it(
+    viewer_client, admin_client
+):
+    service = make_service()
+    deployment = make_deployment(service, finished_at=at(2025, 3, 4, 10))
+    secret = make_incident(
+        [service],
+        title="Credential leak",
+        started_at=at(2025, 3, 4, 11),
+        resolved_at=at(2025, 3, 4, 12),
+        is_restricted=True,
+    )
+    named = make_incident(
+        [service], started_at=at(2025, 3, 6), caused_by=deployment, is_restricted=True
+    )
+
+    pages = [viewer_client.get(records_url(k)) for k in ("failures", "incidents")]
+
+    for response in pages:
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "Credential leak" not in text
+        assert secret.key not in text and named.key not in text
+    reasons = [r["text"] for r in pages[0].context["rows"][0]["reasons"]]
+    assert reasons == [
+        "caused a restricted incident",
+        "inferred cause of a restricted incident",
+    ]
+    # Still counted: the restore time stands, without the incident.
+    assert pages[1].context["rows"][0]["incident"] is None
+    assert pages[1].context["rows"][0]["restore"] == "1 h"
+    assert "Credential leak" in admin_client.get(records_url("incidents")).text
