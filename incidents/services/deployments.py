@@ -83,7 +83,14 @@ def record_deployment(
     """Record a deployment with its commits. Returns (deployment, created); a repeat
     of a known (service, environment, external_id), or of a known Idempotency-Key
     with the same body, returns the stored record and changes nothing."""
-    stored = _stored_repeat(idempotency, service_slug, environment, external_id)
+    fingerprint = (
+        _fingerprint(locals())
+        if source == Deployment.Source.API and external_id
+        else ""
+    )
+    stored = _stored_repeat(
+        idempotency, service_slug, environment, external_id, fingerprint
+    )
     if stored is not None:
         return stored, False
 
@@ -118,6 +125,7 @@ def record_deployment(
                 deployed_by=deployed_by,
                 changelog=changelog,
                 url=url,
+                request_hash=fingerprint,
             )
             if claim is not None:
                 claim.deployment = deployment
@@ -126,7 +134,9 @@ def record_deployment(
     except IntegrityError:
         # A concurrent request with the same key or external id won the race; its
         # transaction has committed by now, so its record is visible.
-        stored = _stored_repeat(idempotency, service_slug, environment, external_id)
+        stored = _stored_repeat(
+            idempotency, service_slug, environment, external_id, fingerprint
+        )
         if stored is None:
             raise
         logger.debug("Deployment %s was recorded by a concurrent request", stored.pk)
@@ -144,11 +154,41 @@ def record_deployment(
     return deployment, True
 
 
+_FINGERPRINTED = (
+    "service_slug",
+    "environment",
+    "status",
+    "version",
+    "commit_sha",
+    "started_at",
+    "finished_at",
+    "external_id",
+    "is_hotfix",
+    "deployed_by",
+    "changelog",
+    "url",
+)
+
+
+def _fingerprint(arguments: dict) -> str:
+    """The hash of a deployment as first reported: the values, not the JSON text,
+    so "Z" and "+00:00" or another key order count as the same report."""
+    rollback_of = arguments["rollback_of"]
+    content = {name: arguments[name] for name in _FINGERPRINTED}
+    content["rollback_of"] = rollback_of.pk if rollback_of else None
+    content["commits"] = sorted(
+        (c.sha, c.committed_at, c.authored_at, c.author, c.message)
+        for c in arguments["commits"]
+    )
+    return request_hash(content)
+
+
 def _stored_repeat(
     idempotency: Idempotency | None,
     service_slug: str,
     environment: str,
     external_id: str | None,
+    fingerprint: str = "",
 ) -> Deployment | None:
     if idempotency is not None:
         claim = (
@@ -168,7 +208,19 @@ def _stored_repeat(
     if not external_id:
         return None
     existing = _find_existing(service_slug, environment, external_id)
-    if existing is not None and idempotency is not None:
+    if existing is None:
+        return None
+    if fingerprint and existing.request_hash and fingerprint != existing.request_hash:
+        # A retry of the first report (even after a PATCH moved the deployment on)
+        # returns the record; other content under the same id would be lost.
+        raise UnprocessableError(
+            f"Deployment {existing.pk} was already recorded for {service_slug} in "
+            f"{environment} with external_id {external_id!r} and other content. "
+            f"Send PATCH /api/deployments/{existing.pk}/ to change its status or "
+            "times, or use a new external_id for a new deployment.",
+            code="external_id_reused",
+        )
+    if idempotency is not None:
         _remember_key(idempotency, existing)
     return existing
 

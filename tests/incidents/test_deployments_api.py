@@ -52,13 +52,49 @@ def test_posting_a_deployment_records_it_with_its_commits(api):
 
 def test_a_repeat_with_the_same_external_id_returns_the_stored_record(api):
     first = api.post(URL, payload(), format="json")
-    second = api.post(URL, payload(version="changed"), format="json")
+    second = api.post(URL, payload(), format="json")
 
     assert second.status_code == 200
-    assert second.json()["id"] == first.json()["id"]
-    assert second.json()["version"] == "v1.2.3"
+    assert second.json() == first.json()
     assert Deployment.objects.count() == 1
     assert Commit.objects.count() == 2
+
+
+def test_the_same_external_id_with_other_content_is_refused(api):
+    first = api.post(URL, payload(), format="json")
+
+    response = api.post(URL, payload(version="changed"), format="json")
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "external_id_reused"
+    assert f"PATCH /api/deployments/{first.json()['id']}/" in error["message"]
+    assert Deployment.objects.get().version == "v1.2.3"
+
+
+def test_a_repeat_spelling_the_same_times_otherwise_is_still_a_repeat(api):
+    api.post(URL, payload(), format="json")
+    same = payload(finished_at="2025-05-02T11:55:16.123456+02:00")
+
+    response = api.post(URL, same, format="json")
+
+    assert response.status_code == 200
+    assert Deployment.objects.count() == 1
+
+
+def test_retrying_the_first_report_after_a_patch_returns_the_moved_record(api):
+    started = payload(status="in_progress", finished_at=None)
+    first = api.post(URL, started, format="json")
+    api.patch(
+        f"{URL}{first.json()['id']}/",
+        {"status": "success", "finished_at": "2025-05-02T10:00:00Z"},
+        format="json",
+    )
+
+    retry = api.post(URL, started, format="json")
+
+    assert retry.status_code == 200
+    assert retry.json()["status"] == "success"
 
 
 def test_a_time_without_a_zone_is_refused_naming_the_field(api):
