@@ -103,6 +103,12 @@ TEMPLATES = [
 DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # JIT compilation costs seconds on the large DORA aggregates and saves
+        # nothing on the short queries that make up the rest of the app.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "options", "-c jit=off"
+        )
 else:
     # The embedded default must work from a fresh clone, where var/ (ignored by git)
     # does not exist yet: SQLite creates the file, not the folder.

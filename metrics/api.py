@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 
 from .dora import dora_report
+from .dora.cache import cached
 from .dora.params import parse_dora_request
 
 
@@ -26,5 +27,23 @@ class DoraMetricsView(APIView):
     )
     def get(self, request):
         params = parse_dora_request(request.query_params)
-        report = dora_report(**params.as_kwargs(), benchmark_year=params.benchmark_year)
+        # Shared with every caller of the same window: pipelines and agents polling
+        # the figures must not each rescan the history (see dora.cache for how
+        # fresh an answer is).
+        identity = {
+            "api": 1,
+            "service": params.service,
+            "team": params.team,
+            "benchmark": params.benchmark_year,
+        }
+        if params.days:
+            identity["days"] = params.days
+        else:
+            identity.update(start=params.start, end=params.end)
+        report = cached(
+            identity,
+            lambda: dora_report(
+                **params.as_kwargs(), benchmark_year=params.benchmark_year
+            ),
+        )
         return Response(report)

@@ -17,6 +17,15 @@ def _no_stray_background_exports(monkeypatch):
     monkeypatch.setattr(scheduling, "_threads_can_see_the_data", lambda: False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_dora_figures():
+    """Factories write rows without announcing a change; figures cached by an
+    earlier test must not answer for this one."""
+    from metrics.dora.cache import forget_figures
+
+    forget_figures()
+
+
 @pytest.fixture
 def viewer(db):
     return make_user("vera", Role.VIEWER)

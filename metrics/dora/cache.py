@@ -29,12 +29,17 @@ WAIT_SECONDS = 120
 GENERATION_KEY = "dora:generation"
 
 
-@receiver(record_changed)
-def _forget_figures(sender, kind, ids, **kwargs) -> None:
+def forget_figures() -> None:
+    """Make every cached figure stale: the next request recomputes it."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
         cache.set(GENERATION_KEY, 1, timeout=None)
+
+
+@receiver(record_changed)
+def _forget_figures(sender, kind, ids, **kwargs) -> None:
+    forget_figures()
 
 
 def _key(identity) -> str:

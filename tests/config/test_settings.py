@@ -111,3 +111,27 @@ def test_with_urls_set_it_uses_postgresql_and_redis():
         "redis://cache:6379/0",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_postgresql_connections_run_without_jit():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DATABASES['default']['OPTIONS']['options'])",
+        ],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "SECRET_KEY": "x" * 50,
+            "DATABASE_URL": "postgres://u@db:5432/hs",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "-c jit=off"

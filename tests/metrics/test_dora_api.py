@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from incidents.models import Deployment
-from tests.factories import at, make_deployment, make_service, make_team
+from tests.factories import at, make_deployment, make_service, make_team, make_token
 
 URL = "/api/metrics/dora/"
 pytestmark = pytest.mark.django_db
@@ -113,3 +113,35 @@ def test_bad_parameters_are_refused_naming_the_field(viewer_api, params, field):
 def test_anonymous_callers_and_integration_tokens_are_refused(client, api):
     assert client.get(URL).status_code in (401, 403)
     assert api.get(URL).status_code == 403
+
+
+def test_repeated_calls_share_one_computation_until_the_record_changes(
+    viewer_api, monkeypatch, django_capture_on_commit_callbacks
+):
+    from metrics import api
+
+    calls = []
+    real = api.dora_report
+    monkeypatch.setattr(api, "dora_report", lambda **kw: calls.append(1) or real(**kw))
+    params = {"start": "2025-03-03T00:00:00Z", "end": "2025-03-17T00:00:00Z"}
+    first = viewer_api.get(URL, params).json()
+
+    second = viewer_api.get(URL, params).json()
+    assert second == first and len(calls) == 1
+
+    token = make_token("ci")
+    ci = APIClient(HTTP_AUTHORIZATION=f"Bearer {token}")
+    with django_capture_on_commit_callbacks(execute=True):
+        ci.post(
+            "/api/deployments/",
+            {
+                "service": "checkout",
+                "environment": "production",
+                "status": "success",
+                "finished_at": "2025-03-04T10:00:00Z",
+            },
+            format="json",
+        )
+    third = viewer_api.get(URL, params).json()
+    assert third["deployment_frequency"]["count"] == 1
+    assert len(calls) == 2
