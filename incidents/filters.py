@@ -1,6 +1,6 @@
 """The incident list's filters, shared by the page and its CSV export."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -30,10 +30,20 @@ SORT_CHOICES = [
 ]
 
 
-def _start_of_day(day) -> datetime:
+def _start_of_day(day: date, *, days_later: int = 0) -> datetime | None:
     # make_aware in the viewer's zone, so that a day is the person's own day, and
     # one across a DST change is 23 or 25 hours long, as it really is.
-    return timezone.make_aware(datetime.combine(day, time.min))
+    # At the calendar's edges (the day after 9999-12-31, or 0001-01-01 in a zone
+    # east of UTC) the start has no UTC form: it lies beyond every stored time, so
+    # None, a bound that excludes nothing, rather than an OverflowError.
+    try:
+        start = timezone.make_aware(
+            datetime.combine(day + timedelta(days=days_later), time.min)
+        )
+        start.astimezone(UTC)
+    except OverflowError:
+        return None
+    return start
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -115,10 +125,12 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(status=value)
 
     def filter_started_from(self, queryset, name, value):
-        return queryset.filter(started_at__gte=_start_of_day(value))
+        start = _start_of_day(value)
+        return queryset if start is None else queryset.filter(started_at__gte=start)
 
     def filter_started_to(self, queryset, name, value):
-        return queryset.filter(started_at__lt=_start_of_day(value + timedelta(days=1)))
+        end = _start_of_day(value, days_later=1)
+        return queryset if end is None else queryset.filter(started_at__lt=end)
 
     def filter_sort(self, queryset, name, value: str):
         return queryset.order_by(*SORTS[value])

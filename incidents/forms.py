@@ -1,9 +1,11 @@
 from django import forms
+from django.db import connections
 from django.utils import timezone
 
 from .models import Incident, Service, TimelineEntry
 from .selectors import people
 from .services.incidents import TIME_FIELDS, validate_times
+from .timeparse import EARLIEST
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -13,17 +15,59 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class PastDateTimeField(forms.DateTimeField):
+    """A time that has already happened, entered in the person's zone."""
+
+    widget = DateTimeLocalInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        # The API's floor, which also keeps year 1 in a zone east of UTC from
+        # reaching the database, where it has no UTC form (an OverflowError).
+        if value < EARLIEST:
+            raise forms.ValidationError("Cannot be before 1990.")
+        if value > timezone.now():
+            raise forms.ValidationError("Cannot be in the future.")
+
+
+class ServicesField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Service.objects.order_by("slug"), **kwargs)
+
+    def clean(self, value):
+        # Django looks the ids up with IN (...), and SQLite raises OverflowError
+        # for an integer wider than its column instead of matching nothing.
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not self._id_fits(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
+
+    def _id_fits(self, pk) -> bool:
+        try:
+            number = int(pk)
+        except (TypeError, ValueError):
+            return True  # not an id at all, which Django names as such
+        column = self.queryset.model._meta.pk.get_internal_type()
+        ops = connections[self.queryset.db].ops
+        low, high = ops.integer_field_range(column)
+        return low <= number <= high
+
+
 class DeclareIncidentForm(forms.Form):
     title = forms.CharField(max_length=300)
     severity = forms.ChoiceField(choices=Incident.Severity.choices)
-    services = forms.ModelMultipleChoiceField(
-        queryset=Service.objects.order_by("slug"),
-        widget=forms.CheckboxSelectMultiple,
-    )
+    services = ServicesField()
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    started_at = forms.DateTimeField(
+    started_at = PastDateTimeField(
         required=False,
-        widget=DateTimeLocalInput(),
         label="Impact started",
         help_text="In your time zone. Leave empty for now.",
     )
@@ -41,12 +85,6 @@ class DeclareIncidentForm(forms.Form):
         label="Users affected (%)",
         help_text="Leave empty for 100%.",
     )
-
-    def clean_started_at(self):
-        value = self.cleaned_data.get("started_at")
-        if value and value > timezone.now():
-            raise forms.ValidationError("Impact cannot start in the future.")
-        return value
 
 
 class NoteForm(forms.Form):
@@ -84,10 +122,7 @@ class IncidentEditForm(forms.Form):
     communications_lead = forms.ModelChoiceField(
         queryset=people(), required=False, to_field_name="username"
     )
-    services = forms.ModelMultipleChoiceField(
-        queryset=Service.objects.order_by("slug"),
-        widget=forms.CheckboxSelectMultiple,
-    )
+    services = ServicesField()
 
     @classmethod
     def for_incident(cls, incident: Incident, data=None) -> "IncidentEditForm":
@@ -109,13 +144,11 @@ class TimesForm(forms.Form):
     a field counts as changed only when its minute differs, else a plain "save"
     would record corrections nobody made."""
 
-    started_at = forms.DateTimeField(
-        widget=DateTimeLocalInput(), label="Impact started"
-    )
-    detected_at = forms.DateTimeField(widget=DateTimeLocalInput(), required=False)
-    acknowledged_at = forms.DateTimeField(widget=DateTimeLocalInput(), required=False)
-    mitigated_at = forms.DateTimeField(widget=DateTimeLocalInput(), required=False)
-    resolved_at = forms.DateTimeField(widget=DateTimeLocalInput(), required=False)
+    started_at = PastDateTimeField(label="Impact started")
+    detected_at = PastDateTimeField(required=False)
+    acknowledged_at = PastDateTimeField(required=False)
+    mitigated_at = PastDateTimeField(required=False)
+    resolved_at = PastDateTimeField(required=False)
 
     def __init__(self, data=None, *, incident: Incident | None = None, **kwargs):
         self.incident = incident

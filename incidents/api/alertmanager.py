@@ -10,7 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..services import alerts as alert_services
-from ..timeparse import TimeFormatError, is_go_zero_time, parse_instant
+from ..timeparse import (
+    TimeFormatError,
+    check_plausible,
+    is_go_zero_time,
+    parse_instant,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +29,16 @@ def _labels(**kwargs) -> serializers.DictField:
     )
 
 
-def _instant(value: str, *, allow_zero: bool):
+def _instant(value: str, *, allow_zero: bool, plausible: bool = True):
     if allow_zero and (not value or is_go_zero_time(value)):
         return None
     try:
-        return parse_instant(value)
+        instant = parse_instant(value)
+        if plausible:
+            check_plausible(instant)
     except TimeFormatError as error:
         raise serializers.ValidationError(str(error)) from None
+    return instant
 
 
 class AlertSerializer(serializers.Serializer):
@@ -52,11 +60,22 @@ class AlertSerializer(serializers.Serializer):
         return _instant(value, allow_zero=False)
 
     def validate_endsAt(self, value):
-        return _instant(value, allow_zero=True)
+        return _instant(value, allow_zero=True, plausible=False)
 
     def validate(self, attrs):
         ends, starts = attrs.get("endsAt"), attrs["startsAt"]
-        if attrs["status"] == "resolved" and ends is not None and ends < starts:
+        if attrs["status"] == "firing":
+            # A firing alert's end is only Alertmanager's forecast, unused here; an
+            # odd one must not cost the whole notification.
+            attrs["endsAt"] = None
+            return attrs
+        if ends is None:
+            return attrs
+        try:
+            check_plausible(ends)
+        except TimeFormatError as error:
+            raise serializers.ValidationError({"endsAt": [str(error)]}) from None
+        if ends < starts:
             raise serializers.ValidationError({"endsAt": ["Is before startsAt."]})
         return attrs
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from ..errors import DomainError
 from ..models import Commit, Deployment
 from ..services import deployments as deployment_services
+from .fields import InstantFilter
 from .serializers import DeploymentSerializer, DeploymentUpdateSerializer
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -31,12 +32,8 @@ class PreviousDeploymentSerializer(serializers.ModelSerializer):
 
 class DeploymentFilter(django_filters.FilterSet):
     service = django_filters.CharFilter(field_name="service__slug")
-    finished_after = django_filters.IsoDateTimeFilter(
-        field_name="finished_at", lookup_expr="gte"
-    )
-    finished_before = django_filters.IsoDateTimeFilter(
-        field_name="finished_at", lookup_expr="lt"
-    )
+    finished_after = InstantFilter(field_name="finished_at", lookup_expr="gte")
+    finished_before = InstantFilter(field_name="finished_at", lookup_expr="lt")
 
     class Meta:
         model = Deployment

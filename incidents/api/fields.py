@@ -1,15 +1,11 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 
-from django.utils import timezone
+import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 
-from ..timeparse import TimeFormatError, parse_instant
-
-# A record of what happened: a time well in the future, or before there was software
-# to deploy, is a client's mistake (a default, a unit slip) that would skew every
-# figure derived from it. A day of slack covers skewed clocks.
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-FUTURE_SLACK = timedelta(days=1)
+from ..timeparse import TimeFormatError, check_plausible, parse_instant
 
 
 class InstantField(serializers.DateTimeField):
@@ -19,13 +15,24 @@ class InstantField(serializers.DateTimeField):
     def to_internal_value(self, value):
         try:
             instant = parse_instant(value)
+            check_plausible(instant)
         except TimeFormatError as error:
             raise serializers.ValidationError(str(error)) from None
-
-        if instant < EARLIEST:
-            raise serializers.ValidationError("Cannot be before 1990.")
-        if instant > timezone.now() + FUTURE_SLACK:
-            raise serializers.ValidationError(
-                "Cannot be more than a day in the future."
-            )
         return instant
+
+
+class InstantFilterField(IsoDateTimeField):
+    def to_python(self, value):
+        instant = super().to_python(value)
+        try:
+            # The database adapter moves the time to UTC; an instant that has no
+            # UTC form (9999-12-31T23:59:59-05:00) would fail there, as a 500.
+            return instant if instant is None else instant.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Is out of range.", code="invalid") from None
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """A bound for a list, so any time a datetime holds will do: no 1990 floor."""
+
+    field_class = InstantFilterField

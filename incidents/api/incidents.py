@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from ..models import Deployment, Incident, Service, TimelineEntry
 from ..services import incident_api
 from ..services import incidents as incident_services
-from .fields import InstantField
+from .fields import InstantField, InstantFilter
 
 _TIME_FIELDS = ["started_at", "detected_at", "acknowledged_at", "mitigated_at"]
 
@@ -127,12 +127,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 class IncidentFilter(django_filters.FilterSet):
     service = django_filters.CharFilter(field_name="services__slug")
-    started_after = django_filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="gte"
-    )
-    started_before = django_filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="lt"
-    )
+    started_after = InstantFilter(field_name="started_at", lookup_expr="gte")
+    started_before = InstantFilter(field_name="started_at", lookup_expr="lt")
     is_open = django_filters.BooleanFilter(method="filter_open")
 
     class Meta:

@@ -309,6 +309,43 @@ def test_a_start_without_zone_says_so(api):
 
 
 @pytest.mark.parametrize(
+    "when",
+    ["2999-05-02T11:55:16Z", "0002-05-02T11:55:16Z", "9999-12-31T23:59:59-05:00"],
+)
+def test_an_absurd_start_is_refused_naming_the_field(api, when):
+    body = _broken(lambda b: b["alerts"][0].update(startsAt=when))
+
+    response = post(api, body)
+
+    assert response.status_code == 400
+    assert "startsAt" in response.json()["error"]["fields"]["alerts"]["0"]
+    assert not Incident.objects.exists()
+
+
+def test_an_absurd_end_is_refused_naming_the_field(api):
+    post(api, payload("firing"))
+    body = payload("resolved")
+    body["alerts"][0]["endsAt"] = "2999-05-02T12:31:01Z"
+
+    response = post(api, body)
+
+    assert response.status_code == 400
+    assert "endsAt" in response.json()["error"]["fields"]["alerts"]["0"]
+    assert Incident.objects.get().status == Incident.Status.INVESTIGATING
+
+
+def test_a_firing_alert_with_a_far_forecast_end_still_opens_its_incident(api):
+    # Alertmanager's end time for a firing alert is a forecast Hindsight never uses.
+    body = payload("firing")
+    body["alerts"][0]["endsAt"] = "2999-05-02T12:31:01Z"
+
+    response = post(api, body)
+
+    assert response.status_code == 201
+    assert Incident.objects.get().status == Incident.Status.INVESTIGATING
+
+
+@pytest.mark.parametrize(
     "raw", ["not json", "[1, 2]", '"text"', "{}"], ids=["text", "list", "str", "empty"]
 )
 def test_a_body_that_is_not_a_notification_is_a_400(api, raw):

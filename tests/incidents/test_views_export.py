@@ -85,3 +85,12 @@ def test_a_bad_filter_gets_a_400_instead_of_a_file(viewer_client):
 
     assert response.status_code == 400
     assert "started_from" in response.context["filters"].form.errors
+
+
+def test_a_last_day_at_the_end_of_the_calendar_exports_everything(viewer_client):
+    incident = make_incident(started_at=at(2025, 3, 1))
+
+    response = viewer_client.get(EXPORT, {"started_to": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert [row["key"] for row in _rows(response)] == [incident.key]

@@ -22,6 +22,12 @@ def berlin_responder(responder_client, responder):
     return responder_client
 
 
+@pytest.fixture
+def tokyo_responder(responder_client, responder):
+    Profile.objects.create(user=responder, time_zone="Asia/Tokyo")
+    return responder_client
+
+
 def test_declaring_needs_only_title_severity_and_services(responder_client):
     service = make_service("checkout")
     before = timezone.now()
@@ -89,6 +95,42 @@ def test_an_impact_start_in_the_future_is_refused(responder_client):
 
     assert response.status_code == 400
     assert "started_at" in response.context["form"].errors
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "local", ["0001-01-01T00:00", "1000-01-01T00:00", "1989-12-31T23:59"]
+)
+def test_an_impact_start_before_1990_is_an_error_on_its_field(tokyo_responder, local):
+    # 0001-01-01 in Tokyo is before the first instant UTC can hold.
+    service = make_service("checkout")
+
+    response = tokyo_responder.post(
+        DECLARE,
+        {
+            "title": "Ancient",
+            "severity": "SEV3",
+            "services": service.pk,
+            "started_at": local,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "started_at" in response.context["form"].errors
+    assert not Incident.objects.exists()
+
+
+def test_declaring_with_a_service_id_too_large_for_the_column_is_a_field_error(
+    responder_client,
+):
+    make_service("checkout")
+
+    response = responder_client.post(
+        DECLARE, {"title": "Big", "severity": "SEV3", "services": str(10**30)}
+    )
+
+    assert response.status_code == 400
+    assert "services" in response.context["form"].errors
     assert not Incident.objects.exists()
 
 
@@ -202,6 +244,46 @@ def test_a_time_out_of_order_is_an_error_on_its_field_and_nothing_is_saved(
     assert not incident.timeline.exists()
 
 
+@pytest.mark.parametrize("local", ["0001-01-01T05:00", "1000-01-01T00:00"])
+def test_a_corrected_start_before_1990_is_an_error_and_nothing_is_saved(
+    tokyo_responder, local
+):
+    incident = make_incident(started_at=at(2025, 3, 1))
+
+    response = tokyo_responder.post(
+        reverse("incidents:times", args=[incident.key]),
+        _times(incident, started_at=local),
+    )
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["started_at"]
+    incident.refresh_from_db()
+    assert incident.started_at == at(2025, 3, 1)
+    assert not incident.timeline.exists()
+
+
+def test_a_corrected_time_in_the_future_is_an_error_and_nothing_is_saved(
+    responder_client,
+):
+    incident = make_incident(started_at=at(2025, 3, 1))
+    later = timezone.localtime() + timedelta(hours=2)
+
+    response = responder_client.post(
+        reverse("incidents:times", args=[incident.key]),
+        _times(
+            incident,
+            started_at="2025-03-01T10:00",
+            resolved_at=later.strftime("%Y-%m-%dT%H:%M"),
+        ),
+    )
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["resolved_at"]
+    incident.refresh_from_db()
+    assert incident.resolved_at is None
+    assert not incident.timeline.exists()
+
+
 def test_saving_the_times_unchanged_records_no_correction(berlin_responder):
     incident = make_incident(
         started_at=at(2025, 3, 30, 0, 0, 37), detected_at=at(2025, 3, 30, 0, 5, 12)
@@ -265,6 +347,27 @@ def test_an_edit_without_services_is_refused(responder_client):
     response = responder_client.post(
         reverse("incidents:edit", args=[incident.key]),
         {"title": "New", "severity": "SEV2", "impact_percent": "100"},
+    )
+
+    assert response.status_code == 400
+    assert "services" in response.context["form"].errors
+    incident.refresh_from_db()
+    assert incident.title == "Old"
+
+
+def test_an_edit_with_a_service_id_too_large_for_the_column_is_a_field_error(
+    responder_client,
+):
+    incident = make_incident(title="Old")
+
+    response = responder_client.post(
+        reverse("incidents:edit", args=[incident.key]),
+        {
+            "title": "New",
+            "severity": "SEV2",
+            "impact_percent": "100",
+            "services": str(10**30),
+        },
     )
 
     assert response.status_code == 400

@@ -72,6 +72,26 @@ def test_the_date_range_is_read_in_the_persons_zone(viewer_client, viewer):
     assert _keys(response) == [late.key]
 
 
+def test_a_last_day_at_the_end_of_the_calendar_excludes_nothing(viewer_client):
+    incident = make_incident(started_at=at(2025, 3, 1))
+
+    response = viewer_client.get(LIST, {"started_to": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert _keys(response) == [incident.key]
+
+
+def test_a_first_day_before_utc_begins_excludes_nothing(viewer_client, viewer):
+    # 0001-01-01 starts at 0000-12-31T15:00 UTC in Tokyo, a year Python lacks.
+    Profile.objects.create(user=viewer, time_zone="Asia/Tokyo")
+    incident = make_incident(started_at=at(2025, 3, 1))
+
+    response = viewer_client.get(LIST, {"started_from": "0001-01-01"})
+
+    assert response.status_code == 200
+    assert _keys(response) == [incident.key]
+
+
 @pytest.mark.parametrize("text", ["database", "DATABASE", "replica lag", "INC-{pk}"])
 def test_search_covers_title_summary_notes_and_key(viewer_client, text):
     by_title = make_incident(title="Database down")

@@ -191,6 +191,18 @@ def test_an_unzoned_or_unreadable_time_is_a_400_naming_the_field(db, value):
     assert Deployment.objects.count() == 0
 
 
+def test_a_time_with_no_utc_form_is_a_400_naming_the_field(db):
+    # It reads, but 23:59:59 at -05:00 on the last day is past the last UTC instant.
+    payload = load("deployment_status_success")
+    payload["deployment_status"]["created_at"] = "9999-12-31T23:59:59-05:00"
+
+    response = deliver(payload)
+
+    assert response.status_code == 400
+    assert "deployment_status.created_at" in response.json()["error"]["fields"]
+    assert Deployment.objects.count() == 0
+
+
 def test_a_payload_without_a_deployment_id_is_a_400(db):
     payload = copy.deepcopy(load("deployment_status_success"))
     del payload["deployment"]["id"]

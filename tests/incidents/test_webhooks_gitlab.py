@@ -120,6 +120,18 @@ def test_an_unzoned_unreadable_or_missing_time_is_a_400_naming_it(db, value):
     assert Deployment.objects.count() == 0
 
 
+def test_a_time_with_no_utc_form_is_a_400_naming_it(db):
+    # It reads, but 23:59:59 at -0500 on the last day is past the last UTC instant.
+    payload = load("deployment_success")
+    payload["status_changed_at"] = "9999-12-31 23:59:59 -0500"
+
+    response = deliver(payload)
+
+    assert response.status_code == 400
+    assert "status_changed_at" in response.json()["error"]["fields"]
+    assert Deployment.objects.count() == 0
+
+
 def test_an_unknown_status_is_a_400(db):
     payload = load("deployment_success")
     payload["status"] = "exploded"
