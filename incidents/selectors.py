@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 
 from accounts.models import Role
 
@@ -54,15 +54,22 @@ def get_incident(key: str) -> Incident | None:
 def cause_suggestions(
     incident: Incident, *, within: timedelta = timedelta(hours=24)
 ) -> QuerySet[Deployment]:
-    """Deployments of the affected services in the day before impact start."""
+    """Deployments of the affected services that started or finished in the day
+    before impact start, newest first."""
+    impact = incident.started_at
+    # A deployment still rolling out when impact began is the likeliest cause, so
+    # one that finished after impact start counts from when it started; one that
+    # started after impact start has no moment in the window and stays out.
+    moment = Case(
+        When(finished_at__lte=impact, then=F("finished_at")),
+        default=F("started_at"),
+    )
     return (
         Deployment.objects.select_related("service")
-        .filter(
-            service__in=incident.services.all(),
-            finished_at__lte=incident.started_at,
-            finished_at__gte=incident.started_at - within,
-        )
-        .order_by("-finished_at", "-id")
+        .filter(service__in=incident.services.all())
+        .alias(moment=moment)
+        .filter(moment__lte=impact, moment__gte=impact - within)
+        .order_by("-moment", "-id")
     )
 
 

@@ -5,10 +5,12 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from ..audit import record_restricted_read
 from ..models import Deployment, Incident, Service, TimelineEntry
 from ..services import incident_api
 from ..services import incidents as incident_services
 from .fields import InstantField, InstantFilter
+from .restricted import AuditsRestrictedReads
 
 _TIME_FIELDS = ["started_at", "detected_at", "acknowledged_at", "mitigated_at"]
 
@@ -142,6 +144,7 @@ class IncidentFilter(django_filters.FilterSet):
 
 
 class IncidentViewSet(
+    AuditsRestrictedReads,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -207,6 +210,7 @@ class IncidentViewSet(
         # Not get_object(): the list's filters and ordering are for incidents.
         incident = get_object_or_404(self.get_queryset(), pk=pk)
         self.check_object_permissions(request, incident)
+        record_restricted_read(request, incident)
         if request.method == "POST":
             serializer = TimelineEntrySerializer(data=request.data)
             serializer.is_valid(raise_exception=True)

@@ -16,6 +16,8 @@ from ..errors import (
 from ..models import ActionItem, Incident, Postmortem
 from ..services import action_items as action_item_services
 from ..services import postmortems as postmortem_services
+from .filtersets import IdFilter
+from .restricted import AuditsRestrictedReads
 
 _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 
@@ -100,6 +102,7 @@ class PostmortemEditSerializer(serializers.Serializer):
 
 
 class PostmortemViewSet(
+    AuditsRestrictedReads,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -112,6 +115,9 @@ class PostmortemViewSet(
     serializer_class = PostmortemSerializer
     filterset_fields = ["status", "incident"]
     ordering_fields = ["created_at", "updated_at", "id"]
+
+    def incident_of(self, obj: Postmortem) -> Incident:
+        return obj.incident
 
     def get_queryset(self):
         visible = Incident.objects.visible_to(self.request.user)
@@ -234,7 +240,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
 class ActionItemFilter(django_filters.FilterSet):
     owner = django_filters.CharFilter(field_name="owner__username")
-    incident = django_filters.NumberFilter(field_name="postmortem__incident")
+    incident = IdFilter(field_name="postmortem__incident")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt")
 
     class Meta:

@@ -58,7 +58,9 @@ class Deployment(models.Model):
     external_id = models.CharField(max_length=200, null=True, blank=True)
     # SHA-256 of what the API was first sent for this external id, so that a later
     # POST with the same id but other content is refused instead of dropped.
-    request_hash = models.CharField(max_length=64, blank=True, editable=False)
+    request_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
     deployed_by = models.CharField(max_length=200, blank=True)
     changelog = models.TextField(blank=True)
     url = models.URLField(max_length=500, blank=True)

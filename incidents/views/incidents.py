@@ -18,12 +18,12 @@ from django.views.decorators.http import (
     require_POST,
 )
 
-from accounts import audit
 from accounts.decorators import role_required
-from accounts.models import AuditEvent, Role
+from accounts.models import Role
 from accounts.roles import can_respond
 
 from .. import selectors
+from ..audit import record_restricted_listing, record_restricted_read
 from ..errors import DomainError
 from ..filters import IncidentFilter
 from ..forms import (
@@ -46,12 +46,7 @@ def _incident_or_404(request, key: str) -> Incident:
     incident = selectors.incident_for_page(key, viewer=request.user)
     if incident is None:
         raise Http404("No such incident")
-    if incident.is_restricted:
-        audit.record(
-            AuditEvent.Action.RESTRICTED_ACCESS,
-            request=request,
-            target=f"{incident.key} {request.method} {request.path}",
-        )
+    record_restricted_read(request, incident)
     return incident
 
 
@@ -70,6 +65,9 @@ def incident_list(request):
         request.GET or None, queryset=selectors.incident_list(viewer=request.user)
     )
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_restricted_listing(
+        request, count=sum(incident.is_restricted for incident in page.object_list)
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -154,6 +152,11 @@ def export_csv(request):
             status=400,
         )
 
+    # Counted up front rather than while streaming, so that a download dropped
+    # halfway still leaves its record.
+    record_restricted_listing(
+        request, count=filters.qs.filter(is_restricted=True).count()
+    )
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in incident_csv_rows(filters.qs)),
@@ -227,7 +230,9 @@ def _after_action(request, key: str, action: Callable[[], object], **extra):
 @require_http_methods(["GET", "POST"])
 @role_required(Role.RESPONDER)
 def declare(request):
-    form = DeclareIncidentForm(request.POST or None)
+    # Not `request.POST or None`: an empty POST is falsy, which would leave the form
+    # unbound and answer a blank form without saying what is missing.
+    form = DeclareIncidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         impact = data["impact_percent"]

@@ -13,6 +13,7 @@ from accounts.roles import can_respond
 
 from .. import postmortem_selectors as pm_selectors
 from .. import selectors
+from ..audit import record_restricted_read
 from ..blameless import check_text
 from ..errors import ConflictError, DomainError
 from ..markdown import render_markdown
@@ -33,6 +34,7 @@ def _postmortem_or_404(request, key: str) -> Postmortem:
     postmortem = pm_selectors.get_postmortem(key, user=request.user)
     if postmortem is None:
         raise Http404("No postmortem for this incident")
+    record_restricted_read(request, postmortem.incident)
     return postmortem
 
 

@@ -74,7 +74,15 @@ def _text(payload: dict, path: str, limit: int, *, required: bool = False) -> st
         return ""
     if not isinstance(value, str | int):
         raise PayloadError(path, f"{path} must be a string.")
-    return str(value)[:limit]
+    return _without_nul(path, str(value))[:limit]
+
+
+def _without_nul(path: str, text: str) -> str:
+    # PostgreSQL text columns cannot hold NUL: saving one would fail as a 500
+    # instead of telling the sender which field to fix.
+    if "\x00" in text:
+        raise PayloadError(path, f"{path} must not contain NUL characters.")
+    return text
 
 
 def _time(payload: dict, path: str, *, required: bool = True) -> datetime | None:
@@ -118,7 +126,7 @@ def _id(payload: dict, path: str) -> str:
     value = _get(payload, path)
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PayloadError(path, f"{path} must be a number.")
-    return str(value)[:100]
+    return _without_nul(path, str(value))[:100]
 
 
 def github_event(payload: dict) -> DeploymentEvent:

@@ -64,3 +64,26 @@ def test_a_list_bound_with_no_utc_form_is_a_400_naming_it(viewer, url, bound, wh
 
     assert response.status_code == 400
     assert bound in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/action-items/", "incident"),
+        ("/api/action-items/", "postmortem"),
+        ("/api/postmortems/", "incident"),
+        ("/api/incidents/", "caused_by"),
+        ("/api/deployments/", "rollback_of"),
+    ],
+)
+@pytest.mark.parametrize(
+    "value", ["1000000000000000000000000000000", "-9223372036854775809"]
+)
+def test_an_id_filter_beyond_64_bits_is_a_400_naming_it(viewer, url, name, value):
+    client = APIClient()
+    client.force_authenticate(viewer)
+
+    response = client.get(url, {name: value})
+
+    assert response.status_code == 400
+    assert name in response.json()["error"]["fields"]

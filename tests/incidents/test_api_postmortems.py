@@ -178,6 +178,17 @@ def test_action_items_are_filtered_by_status_and_owner(responder_api, responder)
     assert [i["id"] for i in response.json()["results"]] == [wanted.pk]
 
 
+def test_action_items_are_filtered_by_incident(responder_api):
+    incident = make_incident()
+    wanted = make_action_item(make_postmortem(incident))
+    make_action_item(make_postmortem(make_incident()))
+
+    response = responder_api.get("/api/action-items/", {"incident": incident.pk})
+
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json()["results"]] == [wanted.pk]
+
+
 def test_postmortems_of_restricted_incidents_stay_hidden(responder_api):
     hidden = make_postmortem(make_incident(is_restricted=True))
     make_action_item(hidden)

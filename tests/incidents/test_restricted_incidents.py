@@ -1,9 +1,10 @@
 import pytest
+from rest_framework.test import APIClient
 
-from accounts.models import Role
+from accounts.models import AuditEvent, Role
 from incidents.models import Incident
 
-from ..factories import make_incident, make_user
+from ..factories import make_incident, make_postmortem, make_user
 
 
 @pytest.fixture
@@ -70,8 +71,6 @@ def test_restricted_incidents_stay_out_of_the_list_search_and_csv(
 
 
 def test_an_admin_opening_a_restricted_incident_is_audited(client, restricted):
-    from accounts.models import AuditEvent
-
     admin = make_user("ada", Role.ADMIN)
     client.force_login(admin)
 
@@ -81,3 +80,119 @@ def test_an_admin_opening_a_restricted_incident_is_audited(client, restricted):
     event = AuditEvent.objects.get(action=AuditEvent.Action.RESTRICTED_ACCESS)
     assert event.actor_name == "ada"
     assert event.target.startswith(restricted.key)
+
+
+def restricted_reads():
+    return AuditEvent.objects.filter(action=AuditEvent.Action.RESTRICTED_ACCESS)
+
+
+@pytest.fixture
+def admin_api(admin_user):
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/incidents/{incident}/",
+        "/api/incidents/{incident}/timeline/",
+        "/api/postmortems/{postmortem}/",
+    ],
+    ids=["incident", "timeline", "postmortem"],
+)
+def test_an_admin_reading_a_restricted_incident_through_the_api_is_audited(
+    admin_api, restricted, url
+):
+    postmortem = make_postmortem(restricted)
+    path = url.format(incident=restricted.pk, postmortem=postmortem.pk)
+
+    response = admin_api.get(path, REMOTE_ADDR="203.0.113.7")
+
+    assert response.status_code == 200
+    event = restricted_reads().get()
+    assert event.actor_name == "ada"
+    assert event.target == f"{restricted.key} GET {path}"
+    assert event.ip_address == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    "page", ["postmortem/", "postmortem/export.md", "postmortem/revisions/"]
+)
+def test_an_admin_opening_a_restricted_postmortem_page_is_audited(
+    client, admin_user, restricted, page
+):
+    make_postmortem(restricted)
+    client.force_login(admin_user)
+    path = f"/incidents/{restricted.key}/{page}"
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    event = restricted_reads().get()
+    assert event.actor_name == "ada"
+    assert event.target == f"{restricted.key} GET {path}"
+
+
+def test_a_listed_responder_reading_it_through_the_api_is_audited(restricted):
+    listed = make_user("sam", Role.RESPONDER)
+    restricted.responders.add(listed)
+    client = APIClient()
+    client.force_authenticate(listed)
+
+    response = client.get(f"/api/incidents/{restricted.pk}/")
+
+    assert response.status_code == 200
+    assert restricted_reads().get().actor_name == "sam"
+
+
+def test_reading_an_unrestricted_incident_through_the_api_is_not_audited(
+    admin_api, public
+):
+    response = admin_api.get(f"/api/incidents/{public.pk}/")
+
+    assert response.status_code == 200
+    assert not restricted_reads().exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["/incidents/", "/incidents/export.csv", "/api/incidents/"]
+)
+def test_a_list_with_restricted_incidents_is_audited_once_with_their_count(
+    client, admin_user, restricted, public, url
+):
+    make_incident(title="Stolen laptop", is_restricted=True)
+    client.force_login(admin_user)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    event = restricted_reads().get()
+    assert event.actor_name == "ada"
+    assert event.detail == {"restricted_incidents": 2}
+    assert event.target == f"2 restricted GET {url}"
+
+
+def test_the_postmortem_list_counts_the_restricted_ones_it_includes(
+    admin_api, restricted, public
+):
+    make_postmortem(restricted)
+    make_postmortem(public)
+
+    response = admin_api.get("/api/postmortems/")
+
+    assert response.json()["count"] == 2
+    assert restricted_reads().get().detail == {"restricted_incidents": 1}
+
+
+@pytest.mark.parametrize(
+    "url", ["/incidents/", "/incidents/export.csv", "/api/incidents/"]
+)
+def test_a_list_without_restricted_incidents_is_not_audited(
+    viewer_client, restricted, public, url
+):
+    response = viewer_client.get(url)
+
+    assert response.status_code == 200
+    assert not restricted_reads().exists()

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Deployment, Incident, TimelineEntry
 from incidents.services import incidents as incident_services
 
 from ..factories import at, make_deployment, make_incident, make_note, make_service
@@ -86,13 +86,42 @@ def test_the_suggestions_are_the_services_deployments_of_the_day_before_newest_f
     older = make_deployment(checkout, finished_at=start - timedelta(hours=20))
     newer = make_deployment(checkout, finished_at=start - timedelta(hours=1))
     make_deployment(checkout, finished_at=start - timedelta(hours=25))
-    make_deployment(checkout, finished_at=start + timedelta(minutes=1))
+    make_deployment(
+        checkout,
+        started_at=start + timedelta(minutes=1),
+        finished_at=start + timedelta(minutes=6),
+    )
     make_deployment(other, finished_at=start - timedelta(hours=1))
     incident = make_incident([checkout], started_at=start)
 
     response = responder_client.get(incident.get_absolute_url())
 
     assert list(response.context["cause_options"]) == [newer, older]
+
+
+def test_a_deployment_still_running_at_impact_start_is_suggested_by_its_start(
+    responder_client,
+):
+    checkout = make_service("checkout")
+    start = at(2025, 5, 2, 11, 55)
+    finished_before = make_deployment(checkout, finished_at=at(2025, 5, 2, 11, 40))
+    running = make_deployment(
+        checkout, started_at=at(2025, 5, 2, 11, 50), finished_at=at(2025, 5, 2, 12)
+    )
+    unfinished = make_deployment(
+        checkout,
+        status=Deployment.Status.IN_PROGRESS,
+        started_at=at(2025, 5, 2, 11, 45),
+    )
+    incident = make_incident([checkout], started_at=start)
+
+    response = responder_client.get(incident.get_absolute_url())
+
+    assert list(response.context["cause_options"]) == [
+        running,
+        unfinished,
+        finished_before,
+    ]
 
 
 @pytest.mark.parametrize("text", ["v1.4", "3f9c2a", "checkout"])

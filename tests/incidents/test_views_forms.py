@@ -56,6 +56,16 @@ def test_declaring_without_the_required_fields_names_each_and_stores_nothing(
     assert not Incident.objects.exists()
 
 
+def test_an_empty_declare_post_names_the_required_fields_and_stores_nothing(
+    responder_client,
+):
+    response = responder_client.post(DECLARE, {})
+
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"title", "severity", "services"}
+    assert not Incident.objects.exists()
+
+
 def test_an_earlier_impact_start_is_read_in_the_persons_zone(berlin_responder):
     service = make_service("checkout")
     cora = make_user("cora", Role.RESPONDER)

@@ -240,3 +240,34 @@ def test_the_form_encoded_content_type_works_too(db):
 
     assert response.status_code == 200, response.json()
     assert Deployment.objects.get().external_id == "github:1425187712"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "field"),
+    [
+        ("deployment_status", "environment", "deployment_status.environment"),
+        ("deployment", "sha", "deployment.sha"),
+        ("deployment", "description", "deployment.description"),
+        ("deployment", "id", "deployment.id"),
+    ],
+)
+def test_a_nul_character_in_a_field_is_a_400_naming_it(db, section, key, field):
+    payload = load("deployment_status_success")
+    payload[section][key] = "abc\x00def"
+
+    response = deliver(payload)
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert Deployment.objects.count() == 0
+
+
+def test_a_nul_character_in_the_creator_login_is_a_400_naming_it(db):
+    payload = load("deployment_status_success")
+    payload["deployment"]["creator"]["login"] = "octo\x00cat"
+
+    response = deliver(payload)
+
+    assert response.status_code == 400
+    assert "deployment.creator.login" in response.json()["error"]["fields"]
+    assert Deployment.objects.count() == 0

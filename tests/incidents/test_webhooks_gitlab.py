@@ -140,3 +140,26 @@ def test_an_unknown_status_is_a_400(db):
 
     assert response.status_code == 400
     assert "status" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("field", ["environment", "ref", "commit_title", "commit_url"])
+def test_a_nul_character_in_a_field_is_a_400_naming_it(db, field):
+    payload = load("deployment_success")
+    payload[field] = "abc\x00def"
+
+    response = deliver(payload)
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert Deployment.objects.count() == 0
+
+
+def test_a_nul_character_in_the_username_is_a_400_naming_it(db):
+    payload = load("deployment_success")
+    payload["user"]["username"] = "ro\x00ot"
+
+    response = deliver(payload)
+
+    assert response.status_code == 400
+    assert "user.username" in response.json()["error"]["fields"]
+    assert Deployment.objects.count() == 0
