@@ -109,6 +109,12 @@ class DeploymentViewSet(
         parameters=[
             OpenApiParameter("service", OpenApiTypes.STR, required=True),
             OpenApiParameter("environment", OpenApiTypes.STR, required=True),
+            OpenApiParameter(
+                "external_id",
+                OpenApiTypes.STR,
+                description="The asking run's own external id: its deployment, "
+                "if already recorded, is not the previous one.",
+            ),
         ],
         responses={200: PreviousDeploymentSerializer},
         summary="The latest successful deployment of a service to an environment",
@@ -133,15 +139,18 @@ class DeploymentViewSet(
         if missing:
             raise ValidationError(missing)
 
-        deployment = (
-            Deployment.objects.filter(
-                service__slug=service,
-                environment=environment,
-                status=Deployment.Status.SUCCESS,
-            )
-            .order_by("-finished_at", "-id")
-            .first()
+        successes = Deployment.objects.filter(
+            service__slug=service,
+            environment=environment,
+            status=Deployment.Status.SUCCESS,
         )
+        # A pipeline re-run asks again after its first attempt was recorded; that
+        # record is not "previous", or the retry would list no commits and be
+        # refused as other content under the same external id.
+        own_run = request.query_params.get("external_id", "").strip()
+        if own_run:
+            successes = successes.exclude(external_id=own_run)
+        deployment = successes.order_by("-finished_at", "-id").first()
         if deployment is None:
             raise NotFound(f"No successful deployment of {service} to {environment}.")
         return Response(PreviousDeploymentSerializer(deployment).data)

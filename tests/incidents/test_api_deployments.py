@@ -290,6 +290,20 @@ def test_a_pipeline_asks_for_the_previous_successful_deployment(api):
     }
 
 
+def test_a_rerun_naming_its_own_external_id_is_not_its_own_previous(api):
+    checkout = make_service("checkout")
+    earlier = make_deployment(checkout, finished_at=at(2025, 5, 1))
+    make_deployment(checkout, external_id="run-9", finished_at=at(2025, 5, 2))
+
+    response = api.get(
+        f"{URL}previous/",
+        {"service": "checkout", "environment": "production", "external_id": "run-9"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["id"] == earlier.pk
+
+
 def test_without_a_previous_deployment_the_answer_is_404(api):
     response = api.get(
         f"{URL}previous/", {"service": "checkout", "environment": "production"}
