@@ -59,6 +59,7 @@ MIDDLEWARE = [
     # later line of the request carries it; the Prometheus pair brackets the rest.
     "ops.middleware.LivenessMiddleware",
     "ops.middleware.RequestIdMiddleware",
+    "ops.middleware.RejectNulMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ops.middleware.ContentSecurityPolicyMiddleware",
