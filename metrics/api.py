@@ -30,16 +30,7 @@ class DoraMetricsView(APIView):
         # Shared with every caller of the same window: pipelines and agents polling
         # the figures must not each rescan the history (see dora.cache for how
         # fresh an answer is).
-        identity = {
-            "api": 1,
-            "service": params.service,
-            "team": params.team,
-            "benchmark": params.benchmark_year,
-        }
-        if params.days:
-            identity["days"] = params.days
-        else:
-            identity.update(start=params.start, end=params.end)
+        identity = {"api": 1, **params.cache_identity}
         report = cached(
             identity,
             lambda: dora_report(

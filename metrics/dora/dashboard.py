@@ -188,17 +188,7 @@ def _cards(report: dict, trend: list[dict], request: DoraRequest) -> list[dict]:
 
 
 def _identity(request: DoraRequest) -> dict:
-    # "Last N days" is one entry whatever the minute, so that a stale copy can be
-    # served while it is refreshed; a custom window is its own entry.
-    identity = {
-        "format": CACHE_FORMAT,
-        "service": request.service,
-        "team": request.team,
-        "benchmark": request.benchmark_year,
-    }
-    if request.days:
-        return {**identity, "days": request.days}
-    return {**identity, "start": request.start, "end": request.end}
+    return {"format": CACHE_FORMAT, **request.cache_identity}
 
 
 def _figures(request: DoraRequest) -> dict:

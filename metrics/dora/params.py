@@ -24,6 +24,21 @@ class DoraRequest:
     team: str | None
     benchmark_year: int | None
     days: int | None  # the preset, when the window is one
+    ends_now: bool = False  # "the last N days": no start or end was given
+
+    @property
+    def cache_identity(self) -> dict:
+        """What tells this window apart in a cache: a window that ends now is one
+        entry whatever the minute (a stale copy is served while it is refreshed);
+        any other window is its own entry, so a given end is never ignored."""
+        identity = {
+            "service": self.service,
+            "team": self.team,
+            "benchmark": self.benchmark_year,
+        }
+        if self.ends_now:
+            return {**identity, "days": self.days}
+        return {**identity, "start": self.start, "end": self.end}
 
     def as_kwargs(self) -> dict:
         return {
@@ -99,4 +114,5 @@ def parse_dora_request(params, *, pages: bool = False) -> DoraRequest:
         team=_text(params, "team"),
         benchmark_year=int(benchmark) if benchmark else None,
         days=days,
+        ends_now=not raw_start and not raw_end,
     )

@@ -145,3 +145,31 @@ def test_repeated_calls_share_one_computation_until_the_record_changes(
     third = viewer_api.get(URL, params).json()
     assert third["deployment_frequency"]["count"] == 1
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({}, {"end": "2025-03-17T00:00:00Z"}),
+        ({"end": "2025-03-17T00:00:00Z"}, {}),
+        (
+            {"days": "7", "end": "2025-06-08T00:00:00Z"},
+            {"days": "7", "end": "2025-03-08T00:00:00Z"},
+        ),
+    ],
+    ids=["default-then-end", "end-then-default", "two-ends"],
+)
+def test_a_given_end_is_never_answered_from_another_windows_cache(
+    viewer_api, first, second
+):
+    make_deployment(make_service(), finished_at=at(2025, 3, 5, 10))
+    viewer_api.get(URL, first)
+
+    body = viewer_api.get(URL, second).json()
+
+    expected_end = second.get("end", None)
+    if expected_end:
+        assert body["window"]["end"] == expected_end
+        assert body["deployment_frequency"]["count"] == 1
+    else:
+        assert body["deployment_frequency"]["count"] == 0
