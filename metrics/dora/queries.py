@@ -285,8 +285,12 @@ class DoraQueries:
         sql.add(
             f", recovery AS {d.materialized}(SELECT f.id AS id, "
             "f.finished_at AS finished_at, "
+            # Incidents resolved before the deployment finished (it caused them
+            # while still rolling out) recover it at once, not before it ended:
+            # a negative recovery time would read as "elite".
             "CASE WHEN f.n_causes > 0 AND f.n_resolved = f.n_causes "
-            "THEN f.last_resolved END AS incidents_resolved_at, "
+            "THEN CASE WHEN f.last_resolved < f.finished_at THEN f.finished_at "
+            "ELSE f.last_resolved END END AS incidents_resolved_at, "
             f"(SELECT MIN(nx.finished_at) FROM {DEPLOYMENT} nx "
             "WHERE nx.service_id = f.service_id AND nx.environment = f.environment "
             f"AND nx.status IN ({_placeholders(COMPLETED)}) "

@@ -150,7 +150,8 @@ def reference(start, end, service_ids):
         if later:
             candidates.append(min(later))
         if candidates:
-            recoveries.append((min(candidates) - d.finished_at).total_seconds())
+            recovered = max(min(candidates), d.finished_at)
+            recoveries.append((recovered - d.finished_at).total_seconds())
         else:
             still_open += 1
 

@@ -122,6 +122,28 @@ def test_several_incidents_on_one_deployment_count_it_once_and_recover_last():
     assert recovery["band"] == "high"
 
 
+def test_incidents_resolved_before_their_deployment_finished_recover_it_at_once():
+    service = make_service()
+    cause = make_deployment(
+        service,
+        status=Deployment.Status.FAILURE,
+        started_at=at(2025, 3, 4, 10),
+        finished_at=at(2025, 3, 4, 10, 40),
+    )
+    make_incident(
+        [service],
+        started_at=at(2025, 3, 4, 10, 5),
+        resolved_at=at(2025, 3, 4, 10, 20),
+        caused_by=cause,
+    )
+
+    recovery = report()["failed_deployment_recovery_time"]
+
+    assert recovery["median_seconds"] == 0
+    assert recovery["mean_seconds"] == 0
+    assert recovery["count"] == 1
+
+
 def test_an_unresolved_incident_leaves_recovery_to_the_next_deployment():
     service = make_service()
     cause = make_deployment(service, finished_at=at(2025, 3, 4, 10))
