@@ -66,6 +66,10 @@ def edit_incident(*, incident: Incident, actor: User | None, **changes) -> Incid
     has_cause = "caused_by" in changes
     caused_by = changes.pop("caused_by", None)
     status_time = changes.pop(_STATUS_TIME.get(status, ""), None) if status else None
+    if status and status != Status.RESOLVED and changes.get("resolved_at", 0) is None:
+        # Reopening clears the resolution itself; clearing it first would leave a
+        # resolved incident without a resolution time for a moment.
+        changes.pop("resolved_at")
 
     if changes:
         incident = incident_services.update_incident(

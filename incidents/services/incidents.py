@@ -41,6 +41,26 @@ def validate_times(values: dict[str, datetime | None]) -> dict[str, str]:
     return errors
 
 
+_LATER_STAMPS = ("acknowledged_at", "mitigated_at", "resolved_at")
+
+
+def _check_resolution_matches_status(incident: Incident) -> None:
+    # Metrics read resolved_at and the pages read status; they must tell the same
+    # story, so resolving and reopening go through a status change.
+    if incident.status == Status.RESOLVED and incident.resolved_at is None:
+        raise DomainError(
+            "A resolved incident keeps its resolution time; reopen it by changing "
+            "its status to clear it.",
+            field="resolved_at",
+        )
+    if incident.status != Status.RESOLVED and incident.resolved_at is not None:
+        raise DomainError(
+            f"The incident is {incident.status}: resolve it by changing its status "
+            "to resolved (with resolved_at) rather than setting the time alone.",
+            field="resolved_at",
+        )
+
+
 def _check_times(incident: Incident) -> None:
     errors = validate_times({f: getattr(incident, f) for f in TIME_FIELDS})
     if errors:
@@ -89,13 +109,19 @@ def declare_incident(
 ) -> Incident:
     now = timezone.now()
     started_at = started_at or now
+    backfilled = any(times.get(name) for name in _LATER_STAMPS)
+    if detected_at is None and not backfilled:
+        # A person declaring it is the moment it was detected, unless they say when.
+        # A record of a past incident (it was already acknowledged, mitigated or
+        # resolved) leaves an unknown detection time unknown: "now" would come after
+        # its resolution and poison time to detect and to acknowledge.
+        detected_at = max(started_at, now)
     incident = Incident(
         title=title.strip(),
         severity=severity,
         summary=summary,
         started_at=started_at,
-        # A person declaring it is the moment it was detected, unless they say when.
-        detected_at=detected_at or max(started_at, now),
+        detected_at=detected_at,
         source=source,
         alert_group_key=alert_group_key,
         impact_percent=impact_percent,
@@ -115,7 +141,7 @@ def declare_incident(
         kind=Kind.STATUS_CHANGE,
         body=f"Incident declared as {severity}: {escape_markdown(incident.title)}",
         actor=actor,
-        occurred_at=incident.detected_at,
+        occurred_at=incident.detected_at or incident.started_at,
         data={"to": incident.status},
     )
     announce_change(kind="incident", ids=[incident.pk])
@@ -305,6 +331,7 @@ def update_incident(*, incident: Incident, actor: User | None, **changes) -> Inc
         if old != value:
             setattr(incident, field, value)
             diffs.append((field, old, value))
+    _check_resolution_matches_status(incident)
     _check_times(incident)
     incident.save()
 

@@ -251,3 +251,78 @@ def test_a_restricted_incident_is_shown_to_its_responders(viewer_api, viewer):
     response = viewer_api.get(f"{URL}{incident.pk}/")
 
     assert response.status_code == 200
+
+
+def test_a_past_incident_posted_without_a_detection_time_leaves_it_unknown(
+    responder_api,
+):
+    make_service("checkout")
+
+    response = responder_api.post(
+        URL,
+        new_incident(
+            acknowledged_at="2025-05-02T08:10:00Z",
+            resolved_at="2025-05-02T09:00:00Z",
+        ),
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    incident = Incident.objects.get()
+    assert incident.detected_at is None
+    assert incident.status == Incident.Status.RESOLVED
+
+
+def test_a_live_incident_posted_without_a_detection_time_is_detected_now(
+    responder_api,
+):
+    make_service("checkout")
+
+    responder_api.post(URL, new_incident(), format="json")
+
+    incident = Incident.objects.get()
+    assert incident.detected_at > incident.started_at
+
+
+def test_setting_resolved_at_on_an_open_incident_is_refused(responder_api):
+    incident = make_incident(started_at=at(2025, 5, 2, 8))
+
+    response = responder_api.patch(
+        f"{URL}{incident.pk}/", {"resolved_at": "2025-05-02T08:10:00Z"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "resolved_at" in response.json()["error"]["fields"]
+    incident.refresh_from_db()
+    assert incident.resolved_at is None
+
+
+def test_clearing_resolved_at_of_a_resolved_incident_is_refused(responder_api):
+    incident = make_incident(
+        started_at=at(2025, 5, 2, 8), resolved_at=at(2025, 5, 2, 9)
+    )
+
+    response = responder_api.patch(
+        f"{URL}{incident.pk}/", {"resolved_at": None}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "resolved_at" in response.json()["error"]["fields"]
+    incident.refresh_from_db()
+    assert incident.resolved_at == at(2025, 5, 2, 9)
+
+
+def test_reopening_with_resolved_at_null_clears_it(responder_api):
+    incident = make_incident(
+        started_at=at(2025, 5, 2, 8), resolved_at=at(2025, 5, 2, 9)
+    )
+
+    response = responder_api.patch(
+        f"{URL}{incident.pk}/",
+        {"status": "investigating", "resolved_at": None},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    incident.refresh_from_db()
+    assert (incident.status, incident.resolved_at) == ("investigating", None)

@@ -159,7 +159,9 @@ def test_times_across_the_spring_dst_change_keep_their_real_distance(
     berlin_responder,
 ):
     # Berlin skips 02:00-03:00 on 30 March 2025: 01:30 CET to 03:30 CEST is 1 hour.
-    incident = make_incident(started_at=at(2025, 3, 30, 0))
+    incident = make_incident(
+        started_at=at(2025, 3, 30, 0), resolved_at=at(2025, 3, 30, 4)
+    )
     url = reverse("incidents:times", args=[incident.key])
 
     response = berlin_responder.post(
@@ -189,7 +191,9 @@ def test_times_across_the_autumn_dst_change_keep_their_real_distance(
     berlin_responder,
 ):
     # On 26 October 2025 Berlin repeats 02:00-03:00: 01:30 CEST to 03:30 CET is 3 h.
-    incident = make_incident(started_at=at(2025, 10, 25, 23))
+    incident = make_incident(
+        started_at=at(2025, 10, 25, 23), resolved_at=at(2025, 10, 26, 6)
+    )
     url = reverse("incidents:times", args=[incident.key])
 
     berlin_responder.post(
