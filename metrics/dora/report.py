@@ -70,8 +70,9 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def iso_weeks(start: datetime, end: datetime, *, whole_only: bool) -> list[tuple]:
-    """(local Monday, week start, week end) for the ISO weeks that lie wholly inside
-    the window, or with ``whole_only=False`` every week touching it, clipped."""
+    """(local Monday, week start, week end, whole) for the ISO weeks that lie wholly
+    inside the window, or with ``whole_only=False`` every week touching it, clipped
+    (``whole`` is False for a clipped one)."""
     zone = _team_zone()
     first = start.astimezone(zone).date()
     monday = first - timedelta(days=first.weekday())
@@ -83,7 +84,7 @@ def iso_weeks(start: datetime, end: datetime, *, whole_only: bool) -> list[tuple
             return weeks
         inside = week_start >= start and week_end <= end
         if inside or not whole_only:
-            weeks.append((monday, max(week_start, start), min(week_end, end)))
+            weeks.append((monday, max(week_start, start), min(week_end, end), inside))
         monday += timedelta(days=7)
 
 
@@ -251,7 +252,7 @@ def weekly_trend(
     check_window(start, end)
     scope = resolve_scope(service=service, team=team)
     weeks = iso_weeks(start, end, whole_only=False)
-    buckets = [Bucket(i, s, e) for i, (_, s, e) in enumerate(weeks)]
+    buckets = [Bucket(i, s, e) for i, (_, s, e, _) in enumerate(weeks)]
     queries = DoraQueries(scope=scope, buckets=buckets)
 
     per_week_days: dict[int, set[str]] = {}
@@ -264,7 +265,7 @@ def weekly_trend(
     restore = queries.time_to_restore()
 
     trend = []
-    for bucket, (monday, _, _) in zip(buckets, weeks, strict=True):
+    for bucket, (monday, _, _, whole) in zip(buckets, weeks, strict=True):
         i = bucket.index
         total = int(failures[i][0]) if i in failures else 0
         failed = int(failures[i][1] or 0) if i in failures else 0
@@ -274,7 +275,8 @@ def weekly_trend(
                 "week": monday.isoformat(),
                 "start": _iso(bucket.start),
                 "end": _iso(bucket.end),
-                "partial": (bucket.end - bucket.start) < timedelta(days=6, hours=22),
+                # Not by length: a whole week is 167 or 169 hours across DST.
+                "partial": not whole,
                 "deployments": per_week_count.get(i, 0),
                 "deploy_days": len(per_week_days.get(i, ())),
                 "lead_time_median_seconds": _float(lead[i][0]) if i in lead else None,

@@ -504,6 +504,24 @@ def test_the_weekly_trend_has_one_row_per_iso_week_touching_the_window():
     assert trend[1]["recovery_median_seconds"] == 24 * HOUR
 
 
+def test_a_week_cut_by_an_hour_is_partial():
+    trend = weekly_trend(start=at(2025, 3, 3, 1), end=END)
+
+    assert [week["partial"] for week in trend] == [True, False]
+
+
+def test_a_whole_week_across_a_dst_change_is_not_partial(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    # The week of 24 March 2025 in Berlin is 167 hours long.
+    start, end = at(2025, 3, 23, 23), at(2025, 3, 30, 22)
+
+    trend = weekly_trend(start=start, end=end)
+
+    assert [(week["week"], week["partial"]) for week in trend] == [
+        ("2025-03-24", False)
+    ]
+
+
 def test_2024_recovery_ties_between_clusters_follow_the_overall_profile():
     service = make_service()
     for day in range(3, 17):
