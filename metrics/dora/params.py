@@ -3,9 +3,7 @@ shared by the API and the pages."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 
 from incidents.errors import DomainError
@@ -14,6 +12,8 @@ from incidents.timeparse import TimeFormatError, parse_instant
 DEFAULT_DAYS = 30
 WINDOW_CHOICES = (7, 30, 90, 365)
 MAX_DAYS = 3660
+EARLIEST_YEAR = 1990
+LATEST_YEAR = 2200
 
 
 @dataclass(frozen=True)
@@ -55,20 +55,38 @@ def _text(params, name: str) -> str | None:
 
 
 def _instant(value: str, *, field: str, dates: bool) -> datetime:
-    """RFC 3339 with a zone; on pages also a plain date, as local midnight."""
+    """RFC 3339 with a zone; on pages also a plain date, as midnight in the
+    viewer's zone (the one the page shows times in)."""
     if dates and len(value) == 10:
         try:
             day = date.fromisoformat(value)
         except ValueError:
             raise DomainError("Use a date such as 2025-05-02.", field=field) from None
+        _check_year(day.year, field)
         if field == "end":
             day += timedelta(days=1)  # an end date on a page includes that day
-        zone = ZoneInfo(settings.TIME_ZONE)
+        zone = timezone.get_current_timezone()
         return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     try:
-        return parse_instant(value)
+        instant = parse_instant(value)
     except TimeFormatError as error:
         raise DomainError(str(error), field=field) from None
+    _check_year(instant.year, field)
+    return instant
+
+
+def _check_year(year: int, field: str) -> None:
+    # Beyond these the window arithmetic (a day added, the inference reach
+    # subtracted) leaves the calendar; no record lies there anyway.
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise DomainError(
+            f"Give a time between {EARLIEST_YEAR} and {LATEST_YEAR}.", field=field
+        )
+
+
+def _whole_number(text: str) -> bool:
+    # str.isdigit() also accepts digits such as "²" that int() cannot read.
+    return text.isascii() and text.isdigit()
 
 
 def _now(*, floor_to_minute: bool) -> datetime:
@@ -83,7 +101,7 @@ def parse_dora_request(params, *, pages: bool = False) -> DoraRequest:
     days = None
     raw_days = _text(params, "days")
     if raw_days is not None:
-        if not raw_days.isdigit() or not 1 <= int(raw_days) <= MAX_DAYS:
+        if not _whole_number(raw_days) or not 1 <= int(raw_days) <= MAX_DAYS:
             raise DomainError(f"Give a number of days up to {MAX_DAYS}.", field="days")
         days = int(raw_days)
 
@@ -105,7 +123,7 @@ def parse_dora_request(params, *, pages: bool = False) -> DoraRequest:
         raise DomainError(f"The window is longer than {MAX_DAYS} days.", field="start")
 
     benchmark = _text(params, "benchmark")
-    if benchmark is not None and not benchmark.isdigit():
+    if benchmark is not None and not _whole_number(benchmark):
         raise DomainError("Give a report year such as 2023.", field="benchmark")
     return DoraRequest(
         start=start,

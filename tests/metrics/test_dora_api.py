@@ -101,6 +101,11 @@ def test_filters_and_benchmark_are_applied(viewer_api):
         ({"benchmark": "1999"}, "benchmark"),
         ({"benchmark": "soon"}, "benchmark"),
         ({"days": "-3"}, "days"),
+        ({"days": "\u00b2"}, "days"),
+        ({"benchmark": "\u00b2"}, "benchmark"),
+        ({"end": "9999-12-31T23:59:59Z"}, "end"),
+        ({"end": "0001-01-01T00:00:00Z"}, "end"),
+        ({"start": "0001-01-01T00:00:00Z"}, "start"),
     ],
 )
 def test_bad_parameters_are_refused_naming_the_field(viewer_api, params, field):

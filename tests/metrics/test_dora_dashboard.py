@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from accounts.models import Profile
 from incidents.models import Deployment
 from incidents.signals import record_changed
 from tests.factories import at, make_deployment, make_incident, make_service
@@ -58,6 +59,34 @@ def test_a_custom_window_uses_whole_local_days(viewer_client):
     assert response.status_code == 200
     assert response.context["report"]["deployment_frequency"]["count"] == 1
     assert response.context["report"]["window"]["end"] == "2025-03-17T00:00:00Z"
+
+
+def test_custom_dates_are_whole_days_in_the_viewers_zone(viewer_client, viewer):
+    Profile.objects.create(user=viewer, time_zone="America/New_York")
+
+    response = viewer_client.get("/metrics/", WINDOW)
+
+    window = response.context["report"]["window"]
+    assert (window["start"], window["end"]) == (
+        "2025-03-03T05:00:00Z",
+        "2025-03-17T04:00:00Z",
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"end": "9999-12-31"},
+        {"end": "0001-01-01"},
+        {"start": "0001-01-01", "end": "2025-03-16"},
+        {"days": "\u00b2"},
+    ],
+)
+def test_dates_off_the_calendar_are_a_400_not_an_error(viewer_client, params):
+    for url in ("/metrics/", "/metrics/records/failures/"):
+        response = viewer_client.get(url, params)
+
+        assert response.status_code == 400, url
 
 
 def test_the_page_names_the_benchmark_year_chosen(viewer_client):
