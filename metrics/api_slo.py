@@ -40,11 +40,16 @@ class SLOSerializer(serializers.ModelSerializer):
         validators = []  # the service checks the name's uniqueness per service
 
 
+MAX_EVENTS = 10**15
+
+
 class SLIEventSerializer(serializers.ModelSerializer):
     start = InstantField()
     end = InstantField()
-    good = serializers.IntegerField(min_value=0)
-    total = serializers.IntegerField(min_value=1)
+    # A quadrillion events in one interval is beyond any real service, and keeps
+    # sums over many intervals far inside a 64-bit integer.
+    good = serializers.IntegerField(min_value=0, max_value=MAX_EVENTS)
+    total = serializers.IntegerField(min_value=1, max_value=MAX_EVENTS)
 
     class Meta:
         model = SLIEvent

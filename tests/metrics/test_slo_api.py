@@ -96,6 +96,7 @@ def test_a_team_reports_measured_events(api, slo):
         ({"start": "2025-06-29T12:00:00Z"}, "end"),
         ({"start": "2025-06-29T10:00:00"}, "start"),
         ({"good": -1}, "good"),
+        ({"good": 2**63, "total": 2**63}, "total"),
     ],
 )
 def test_bad_event_reports_are_refused_with_the_field_named(api, slo, body, field):
