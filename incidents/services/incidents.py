@@ -38,6 +38,17 @@ def validate_times(values: dict[str, datetime | None]) -> dict[str, str]:
     mitigated, resolved = values.get("mitigated_at"), values.get("resolved_at")
     if mitigated and resolved and resolved < mitigated and "resolved_at" not in errors:
         errors["resolved_at"] = "Cannot be before the incident was mitigated."
+
+    # Nobody acknowledges what has not been detected; the other stamps may come
+    # before detection (a problem found only after it was fixed).
+    detected, acknowledged = values.get("detected_at"), values.get("acknowledged_at")
+    if (
+        detected
+        and acknowledged
+        and acknowledged < detected
+        and "acknowledged_at" not in errors
+    ):
+        errors["acknowledged_at"] = "Cannot be before the incident was detected."
     return errors
 
 

@@ -211,6 +211,33 @@ def test_validate_times_reports_each_field(db):
     assert set(errors) == {"detected_at", "resolved_at"}
 
 
+def test_an_acknowledgement_before_detection_is_refused(responder):
+    incident = declare(
+        responder, started_at=at(2025, 3, 1, 8), detected_at=at(2025, 3, 1, 8, 50)
+    )
+
+    with pytest.raises(DomainError) as refused:
+        services.update_incident(
+            incident=incident, actor=responder, acknowledged_at=at(2025, 3, 1, 8, 1)
+        )
+
+    assert refused.value.field == "acknowledged_at"
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is None
+
+
+def test_a_detection_after_resolution_is_allowed(responder):
+    # Some problems are found only after they ended (a leak seen in an audit).
+    incident = declare(
+        responder,
+        started_at=at(2025, 3, 1, 8),
+        detected_at=at(2025, 3, 2, 9),
+        resolved_at=at(2025, 3, 1, 10),
+    )
+
+    assert incident.detected_at == at(2025, 3, 2, 9)
+
+
 def test_a_title_cannot_add_links_or_images_to_the_timeline(responder):
     incident = declare(
         responder,
