@@ -214,10 +214,3 @@ class ServiceForm(forms.ModelForm):
             "description",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
-        if slug == "new":
-            # /services/new/ is the page that adds one.
-            raise forms.ValidationError("This name is reserved; pick another.")
-        return slug

@@ -1,5 +1,16 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+
+# /services/new/ is the page that adds a service, so no service may be called that.
+RESERVED_SERVICE_SLUGS = frozenset({"new"})
+
+
+def validate_service_slug(value: str) -> None:
+    if value in RESERVED_SERVICE_SLUGS:
+        raise ValidationError(
+            "%(value)r is a reserved name; pick another.", params={"value": value}
+        )
 
 
 class Team(models.Model):
@@ -20,7 +31,9 @@ class Service(models.Model):
         TIER_3 = "tier3", "Tier 3"
         TIER_4 = "tier4", "Tier 4 (best effort)"
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=100, unique=True, validators=[validate_service_slug]
+    )
     name = models.CharField(max_length=200)
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..errors import DomainError, UnprocessableError
 from ..models import Commit, Deployment, IdempotencyKey, Service
+from ..models.catalogue import RESERVED_SERVICE_SLUGS
 from ..signals import announce_change
 from . import notifications
 
@@ -53,6 +54,10 @@ def request_hash(data) -> str:
 
 
 def get_or_create_service(slug: str) -> Service:
+    if slug in RESERVED_SERVICE_SLUGS:
+        raise DomainError(
+            f"{slug!r} is a reserved service name; pick another.", field="service"
+        )
     service, created = Service.objects.get_or_create(
         slug=slug, defaults={"name": slug.replace("-", " ").title()}
     )

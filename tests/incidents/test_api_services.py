@@ -78,3 +78,25 @@ def test_responders_cannot_see_deliveries(responder):
     response = client_for(responder).get("/api/webhook-deliveries/")
 
     assert response.status_code == 403
+
+
+def test_a_service_cannot_take_the_reserved_name_new(admin_user):
+    response = client_for(admin_user).post(
+        "/api/services/", {"slug": "new", "name": "New"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "slug" in response.json()["error"]["fields"]
+    assert not Service.objects.exists()
+
+
+def test_a_deployment_cannot_create_a_service_called_new(api):
+    response = api.post(
+        "/api/deployments/",
+        {"service": "new", "environment": "production", "status": "success"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "service" in response.json()["error"]["fields"]
+    assert not Service.objects.exists()
