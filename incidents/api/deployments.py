@@ -11,6 +11,7 @@ from ..errors import DomainError
 from ..models import Commit, Deployment
 from ..services import deployments as deployment_services
 from .fields import InstantFilter
+from .filtersets import StrictBooleanFilter
 from .serializers import DeploymentSerializer, DeploymentUpdateSerializer
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -34,13 +35,13 @@ class DeploymentFilter(django_filters.FilterSet):
     service = django_filters.CharFilter(field_name="service__slug")
     finished_after = InstantFilter(field_name="finished_at", lookup_expr="gte")
     finished_before = InstantFilter(field_name="finished_at", lookup_expr="lt")
+    is_hotfix = StrictBooleanFilter()
 
     class Meta:
         model = Deployment
         fields = [
             "environment",
             "status",
-            "is_hotfix",
             "source",
             "external_id",
             "rollback_of",

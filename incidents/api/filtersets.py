@@ -23,3 +23,29 @@ class IdFilter(django_filters.NumberFilter):
     Filters generated from a ForeignKey (ModelChoiceFilter) already answer 400."""
 
     field_class = IdField
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (and 1/0, yes/no); anything else is an error rather than
+    silently "no filter", which would answer a typo with every row."""
+
+    # NullBooleanField's select widget turns an unknown value into None before
+    # it can be refused.
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField

@@ -7,9 +7,11 @@ from rest_framework.response import Response
 
 from ..audit import record_restricted_read
 from ..models import Deployment, Incident, Service, TimelineEntry
+from ..models.incidents import NOTE_MAX_LENGTH
 from ..services import incident_api
 from ..services import incidents as incident_services
 from .fields import InstantField, InstantFilter
+from .filtersets import StrictBooleanFilter
 from .restricted import AuditsRestrictedReads
 
 _TIME_FIELDS = ["started_at", "detected_at", "acknowledged_at", "mitigated_at"]
@@ -124,14 +126,20 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "kind", "author", "body_html", "data", "created_at"]
-        extra_kwargs = {"body": {"required": True, "allow_blank": False}}
+        extra_kwargs = {
+            "body": {
+                "required": True,
+                "allow_blank": False,
+                "max_length": NOTE_MAX_LENGTH,
+            }
+        }
 
 
 class IncidentFilter(django_filters.FilterSet):
     service = django_filters.CharFilter(field_name="services__slug")
     started_after = InstantFilter(field_name="started_at", lookup_expr="gte")
     started_before = InstantFilter(field_name="started_at", lookup_expr="lt")
-    is_open = django_filters.BooleanFilter(method="filter_open")
+    is_open = StrictBooleanFilter(method="filter_open")
 
     class Meta:
         model = Incident

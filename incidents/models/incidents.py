@@ -215,6 +215,10 @@ class Incident(models.Model):
         return int(text) if text.isdigit() else None
 
 
+# Notes are read in a timeline during an outage; a novel belongs in the postmortem.
+NOTE_MAX_LENGTH = 20_000
+
+
 class TimelineEntry(models.Model):
     class Kind(models.TextChoices):
         STATUS_CHANGE = "status_change", "Status change"

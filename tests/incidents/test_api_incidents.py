@@ -205,6 +205,18 @@ def test_an_empty_note_is_refused(responder_api):
     assert "body" in response.json()["error"]["fields"]
 
 
+def test_a_note_longer_than_the_pages_allow_is_refused(responder_api):
+    incident = make_incident()
+
+    response = responder_api.post(
+        f"{URL}{incident.pk}/timeline/", {"body": "x" * 20_001}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "body" in response.json()["error"]["fields"]
+    assert not incident.timeline.exists()
+
+
 def test_incidents_are_filtered_by_service_and_openness(viewer_api):
     checkout, search = make_service("checkout"), make_service("search")
     wanted = make_incident([checkout])

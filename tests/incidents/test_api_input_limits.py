@@ -87,3 +87,18 @@ def test_an_id_filter_beyond_64_bits_is_a_400_naming_it(viewer, url, name, value
 
     assert response.status_code == 400
     assert name in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [("/api/incidents/", "is_open"), ("/api/deployments/", "is_hotfix")],
+)
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_an_unreadable_boolean_filter_is_a_400_not_every_row(viewer, url, name, value):
+    client = APIClient()
+    client.force_authenticate(viewer)
+
+    response = client.get(url, {name: value})
+
+    assert response.status_code == 400
+    assert name in response.json()["error"]["fields"]
