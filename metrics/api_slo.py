@@ -1,5 +1,7 @@
 """SLOs, measured SLI events, freeze overrides and the deploy gate over the API."""
 
+import logging
+
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -18,6 +20,8 @@ from .models import SLO, FreezeOverride, SLIEvent
 from .slo import gate, slo_status
 from .slo import services as slo_services
 from .slo.gate import budget_dict
+
+logger = logging.getLogger(__name__)
 
 
 class SLOSerializer(serializers.ModelSerializer):
@@ -180,6 +184,14 @@ class GateView(APIView):
             query.validated_data["environment"],
             now=timezone.now(),
         )
+        if not decision.allowed:
+            # Here, not in gate(): the memory-bank export asks too, and no
+            # deployment was refused then.
+            logger.info(
+                "Gate refused a deployment of %s to %s",
+                decision.service,
+                decision.environment,
+            )
         return Response(decision.as_dict())
 
 

@@ -1,6 +1,5 @@
 """The deploy gate: may a deployment of a service to an environment proceed?"""
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,8 +12,6 @@ from ..models import FreezeOverride
 from . import selectors
 from .budget import ErrorBudget
 from .status import slo_statuses
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -132,7 +129,6 @@ def gate(
 
     override = selectors.active_override(service, now=now)
     if override is None:
-        logger.info("Gate refused a deployment of %s to %s", service.slug, environment)
         return GateDecision(allowed=False, reasons=reasons, **decision)
     who = override.created_by.get_username() if override.created_by else "an admin"
     reasons.append(
