@@ -90,6 +90,7 @@ class BatchWriter:
         try:
             yield self
             self.flush()
+            self._analyze()
         finally:
             if deferred:
                 # Inside an outer transaction (tests) PostgreSQL refuses to build an
@@ -125,6 +126,14 @@ class BatchWriter:
                     self._insert(table)
                 self.written[key] += len(table.rows)
                 table.rows = []
+
+    def _analyze(self) -> None:
+        # Bulk-loaded tables have no planner statistics until autovacuum comes by,
+        # and until then the metric queries pick plans 30 times slower.
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     def _reset_sequences(self) -> None:
         statements = connection.ops.sequence_reset_sql(no_style(), self._id_models)

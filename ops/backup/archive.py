@@ -140,6 +140,10 @@ def _restore_database(vendor: str, dump: Path) -> None:
                 str(dump),
             ]
         )
+        # pg_restore carries no planner statistics; without them the metric
+        # queries run many times slower until autovacuum analyzes the tables.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         return
 
     connection.ensure_connection()
