@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from incidents.models import Commit, Deployment, Service
-from tests.factories import at, make_service
+from tests.factories import at, make_deployment, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ class GitRepo:
         self.git("init", "-q", "-b", "main")
         self.shas: dict[str, str] = {}
 
-    def git(self, *args: str, when=None) -> str:
+    def git(self, *args: str, when=None, stdin=None) -> str:
         env = dict(self.env)
         if when is not None:
             stamp = f"@{int(when.timestamp())} +0000"
@@ -50,17 +50,19 @@ class GitRepo:
             ["git", *args],
             cwd=self.path,
             env=env,
+            input=stdin,
             capture_output=True,
             text=True,
             check=True,
         )
         return done.stdout.strip()
 
-    def commit(self, name: str, when, *, authored=None) -> str:
+    def commit(self, name: str, when, *, authored=None, subject=None) -> str:
         (self.path / f"{name}.txt").write_text(name)
         self.git("add", f"{name}.txt")
         env_when = when
-        args = ["commit", "-q", "-m", f"{name} subject", "-m", "A body line."]
+        subject = subject or f"{name} subject"
+        args = ["commit", "-q", "-m", subject, "-m", "A body line."]
         if authored is not None:
             args += ["--date", f"@{int(authored.timestamp())} +0000"]
         self.git(*args, when=env_when)
@@ -300,7 +302,7 @@ def test_an_existing_service_is_used_and_a_new_one_created(repo):
 
 
 def test_a_path_that_is_not_a_repository_is_refused(tmp_path):
-    with pytest.raises(CommandError, match="is not a git repository"):
+    with pytest.raises(CommandError, match="Cannot read .* as a git repository"):
         call_command("import_git_history", str(tmp_path), "--service", "checkout")
     assert not Deployment.objects.exists()
 
@@ -380,3 +382,156 @@ def test_a_tag_of_a_tree_is_skipped_with_a_message(repo):
 
     assert "Skipping tag tree-snapshot: it points at a tree" in err
     assert shipped("v1") == {a}
+
+
+def test_a_tag_of_a_tag_of_a_tree_is_skipped_with_a_message(repo):
+    a = repo.commit("a", JAN_1)
+    repo.annotated_tag("v1", JAN_1 + hours(1))
+    repo.annotated_tag("tree-snapshot", JAN_1 + hours(2), target="HEAD^{tree}")
+    repo.annotated_tag("tree-snapshot-approved", JAN_1 + hours(3), "tree-snapshot")
+
+    _, err = run(repo)
+
+    assert "Skipping tag tree-snapshot-approved: it points at a tree" in err
+    assert list(Deployment.objects.values_list("version", flat=True)) == ["v1"]
+    assert shipped("v1") == {a}
+
+
+def test_an_annotated_tag_without_a_tagger_takes_its_commits_date(repo):
+    """Early git wrote tags with no tagger line (git.git's v0.99 is one), so the tag
+    itself carries no date."""
+    a = repo.commit("a", JAN_1 + hours(2))
+    tag = f"object {a}\ntype commit\ntag v0.99\n\nOld\n"
+    tag_sha = repo.git(
+        "hash-object", "-t", "tag", "-w", "--literally", "--stdin", stdin=tag
+    )
+    repo.git("update-ref", "refs/tags/v0.99", tag_sha)
+
+    run(repo)
+
+    deployment = Deployment.objects.get()
+    assert deployment.finished_at == JAN_1 + hours(2)
+    assert (deployment.deployed_by, deployment.changelog) == ("", "Old")
+    assert shipped("v0.99") == {a}
+
+
+# Each of these is a line break to str.splitlines() but not to git.
+LINE_BREAKS = ["\u2028", "\u2029", "\x85", "\f", "\v", "\x1c", "\x1d", "\x1e", "\r"]
+
+
+@pytest.mark.parametrize("char", LINE_BREAKS, ids=ascii)
+def test_a_tagged_commits_subject_holding_a_line_break_character_is_kept_whole(
+    repo, char
+):
+    repo.commit("a", JAN_1, subject=f"Copy{char}pasted")
+    repo.lightweight_tag("v1")
+
+    run(repo)
+
+    assert Commit.objects.get().message == f"Copy{char}pasted"
+
+
+@pytest.mark.parametrize("char", LINE_BREAKS, ids=ascii)
+def test_an_untagged_commits_subject_holding_a_line_break_character_is_kept_whole(
+    repo, char
+):
+    a = repo.commit("a", JAN_1, subject=f"Progress 10%{char}20% done")
+    repo.commit("b", JAN_1 + hours(1))
+    repo.annotated_tag("v1", JAN_1 + hours(2))
+
+    run(repo)
+
+    assert Commit.objects.get(sha=a).message == f"Progress 10%{char}20% done"
+
+
+@pytest.mark.parametrize("char", LINE_BREAKS, ids=ascii)
+def test_a_tag_message_holding_a_line_break_character_is_kept_whole(repo, char):
+    repo.commit("a", JAN_1)
+    repo.git(
+        "tag", "-a", "--cleanup=verbatim", "-m", f"Release{char}one", "v1", when=JAN_1
+    )
+
+    run(repo)
+
+    assert Deployment.objects.get().changelog == f"Release{char}one"
+
+
+def test_a_new_tag_dated_before_an_imported_one_takes_its_commits_from_it(repo):
+    a = repo.commit("a", JAN_1)
+    repo.lightweight_tag("v1")
+    b = repo.commit("b", JAN_1 + hours(1))
+    c = repo.commit("c", JAN_1 + hours(2))
+    repo.lightweight_tag("v3")
+    run(repo)
+    repo.lightweight_tag("v2", b)
+
+    out, _ = run(repo)
+
+    assert "1 deployments imported" in out
+    assert "1 commits moved from later tags" in out
+    assert (shipped("v1"), shipped("v2"), shipped("v3")) == ({a}, {b}, {c})
+    assert Commit.objects.count() == 3
+
+
+def test_running_it_again_after_commits_moved_changes_nothing(repo):
+    repo.commit("a", JAN_1)
+    repo.lightweight_tag("v1")
+    b = repo.commit("b", JAN_1 + hours(1))
+    repo.commit("c", JAN_1 + hours(2))
+    repo.lightweight_tag("v3")
+    run(repo)
+    repo.lightweight_tag("v2", b)
+    run(repo)
+    before = set(Commit.objects.values_list("pk", "deployment_id", "sha"))
+
+    out, _ = run(repo)
+
+    assert "0 deployments imported" in out
+    assert "moved" not in out
+    assert set(Commit.objects.values_list("pk", "deployment_id", "sha")) == before
+
+
+def test_a_deployment_recorded_another_way_keeps_a_commit_a_new_tag_claims(repo):
+    repo.commit("a", JAN_1)
+    repo.lightweight_tag("v1")
+    b = repo.commit("b", JAN_1 + hours(1))
+    repo.commit("c", JAN_1 + hours(2))
+    repo.lightweight_tag("v3")
+    run(repo)
+    by_api = make_deployment(
+        Service.objects.get(slug="checkout"),
+        finished_at=JAN_1 + hours(3),
+        commits=[(b, JAN_1 + hours(1))],
+    )
+    repo.lightweight_tag("v2", b)
+
+    run(repo)
+
+    assert set(by_api.commits.values_list("sha", flat=True)) == {b}
+    assert shipped("v2") == {b}
+
+
+def test_an_imported_deployment_the_pattern_leaves_out_keeps_its_commits(repo):
+    a = repo.commit("a", JAN_1)
+    repo.annotated_tag("nightly-1", JAN_1 + hours(3))
+    run(repo, "--tags", "nightly-*")
+    repo.annotated_tag("v1", JAN_1 + hours(1))
+
+    run(repo, "--tags", "v*")
+
+    assert (shipped("v1"), shipped("nightly-1")) == ({a}, {a})
+
+
+def test_a_repository_git_refuses_to_read_is_refused_with_gits_reason(
+    repo, monkeypatch
+):
+    repo.commit("a", JAN_1)
+    repo.lightweight_tag("v1")
+    # git's own test switch: it then treats the repository as another user's.
+    monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+    with pytest.raises(CommandError, match="dubious ownership(.|\n)*safe.directory"):
+        run(repo)
+    assert not Deployment.objects.exists()

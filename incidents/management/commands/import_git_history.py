@@ -53,8 +53,14 @@ class Command(BaseCommand):
         except GitImportError as error:
             raise CommandError(str(error)) from None
 
-        self.stdout.write(
+        summary = (
             f"{result.created:,} deployments imported into {service}/{environment} "
             f"with {result.commits:,} commits; {result.skipped:,} tags were already "
             f"there."
         )
+        if result.moved:
+            summary += (
+                f" {result.moved:,} commits moved from later tags to new ones that "
+                "ship them first."
+            )
+        self.stdout.write(summary)
