@@ -20,7 +20,10 @@ from ..timeparse import (
 logger = logging.getLogger(__name__)
 
 SUPPORTED_VERSION = "4"
-MAX_ALERTS = 1000
+# Alertmanager sends every alert of a group unless its max_alerts says otherwise
+# (0, the default, is no limit), so the cap is generous; the request body limit
+# (DATA_UPLOAD_MAX_MEMORY_SIZE) usually binds first.
+MAX_ALERTS = 10_000
 
 
 def _labels(**kwargs) -> serializers.DictField:
@@ -47,9 +50,9 @@ class AlertSerializer(serializers.Serializer):
     annotations = _labels(required=False, default=dict)
     startsAt = serializers.CharField()
     endsAt = serializers.CharField(required=False, allow_blank=True, default="")
-    generatorURL = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=2000
-    )
+    # Any length: the link is only shown, and the service leaves out one too long
+    # to follow rather than refusing the alert.
+    generatorURL = serializers.CharField(required=False, allow_blank=True, default="")
     fingerprint = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=64
     )
