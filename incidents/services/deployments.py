@@ -53,13 +53,15 @@ def request_hash(data) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def get_or_create_service(slug: str) -> Service:
+def get_or_create_service(slug: str, *, name: str = "") -> Service:
+    """The service with ``slug``; a new one is called ``name``, or a name made from
+    the slug."""
     if slug in RESERVED_SERVICE_SLUGS:
         raise DomainError(
             f"{slug!r} is a reserved service name; pick another.", field="service"
         )
     service, created = Service.objects.get_or_create(
-        slug=slug, defaults={"name": slug.replace("-", " ").title()}
+        slug=slug, defaults={"name": name or slug.replace("-", " ").title()}
     )
     if created:
         logger.info("Service %s created by its first deployment", slug)
@@ -84,6 +86,7 @@ def record_deployment(
     changelog: str = "",
     url: str = "",
     idempotency: Idempotency | None = None,
+    service_name: str = "",
 ) -> tuple[Deployment, bool]:
     """Record a deployment with its commits. Returns (deployment, created); a repeat
     of a known (service, environment, external_id), or of a known Idempotency-Key
@@ -116,6 +119,7 @@ def record_deployment(
             claim = _claim_key(idempotency)
             deployment = _create(
                 service_slug=service_slug,
+                service_name=service_name,
                 environment=environment,
                 status=status,
                 version=version,
@@ -282,8 +286,10 @@ def _check_rollback_target(rollback_of: Deployment | None, service: Service, env
         )
 
 
-def _create(*, service_slug: str, commits: list[CommitData], **fields) -> Deployment:
-    service = get_or_create_service(service_slug)
+def _create(
+    *, service_slug: str, service_name: str, commits: list[CommitData], **fields
+) -> Deployment:
+    service = get_or_create_service(service_slug, name=service_name)
     _check_rollback_target(fields.get("rollback_of"), service, fields["environment"])
 
     deployment = Deployment.objects.create(service=service, **fields)
@@ -372,6 +378,7 @@ def apply_deployment_event(*, event) -> tuple[Deployment | None, str]:
             return None, "ignored"
         deployment, created = record_deployment(
             service_slug=event.service_slug,
+            service_name=event.service_name,
             environment=event.environment,
             status=event.status,
             version=event.version,

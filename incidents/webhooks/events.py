@@ -13,11 +13,14 @@ from ..timeparse import TimeFormatError, parse_instant
 
 Status = Deployment.Status
 
-# GitHub deployment_status states. "inactive" means a later deployment superseded
-# this one, which says nothing new about how it went, so it changes nothing.
+# GitHub deployment_status states. A deployment waiting for its environment's
+# protection rules (a reviewer, a wait timer) counts as started, as a queued one
+# does. "inactive" means a later deployment superseded this one, which says nothing
+# new about how it went, so it changes nothing.
 GITHUB_STATES = {
     "queued": Status.IN_PROGRESS,
     "pending": Status.IN_PROGRESS,
+    "waiting": Status.IN_PROGRESS,
     "in_progress": Status.IN_PROGRESS,
     "success": Status.SUCCESS,
     "failure": Status.FAILURE,
@@ -25,14 +28,22 @@ GITHUB_STATES = {
     "inactive": None,
 }
 # GitLab deployment statuses. A canceled deployment did not reach its environment,
-# which for Hindsight's record is a deployment that did not succeed.
+# which for Hindsight's record is a deployment that did not succeed. A created or
+# blocked one (waiting for an approval or a manual job) may never start, and GitLab
+# says "running" when it does; a skipped one never ran: none of them changes
+# anything.
 GITLAB_STATUSES = {
-    "created": Status.IN_PROGRESS,
+    "created": None,
+    "blocked": None,
+    "skipped": None,
     "running": Status.IN_PROGRESS,
     "success": Status.SUCCESS,
     "failed": Status.FAILURE,
     "canceled": Status.FAILURE,
 }
+# Deployment approvals (GitLab Premium) arrive as Deployment Hooks too, but report
+# what an approver did, not what the deployment did.
+GITLAB_APPROVAL_ACTIONS = {"approved", "rejected"}
 
 
 class PayloadError(ValueError):
@@ -48,8 +59,10 @@ class DeploymentEvent:
     service_slug: str
     environment: str
     external_id: str
-    # None: an event that changes nothing (GitHub's "inactive").
+    # None: an event that changes nothing (GitHub's "inactive", GitLab's "blocked").
     status: str | None
+    # A new service's display name; blank gives one made from the slug.
+    service_name: str = ""
     version: str = ""
     commit_sha: str = ""
     started_at: datetime | None = None
@@ -163,19 +176,23 @@ def github_event(payload: dict) -> DeploymentEvent:
     )
 
 
-def gitlab_event(payload: dict) -> DeploymentEvent:
-    """A ``Deployment Hook`` event. GitLab sends one time, when the status changed:
-    the start for ``running``, the end for the others."""
+def gitlab_event(payload: dict) -> DeploymentEvent | None:
+    """A ``Deployment Hook`` event, or None for an approval. GitLab sends one time,
+    when the status changed: the start for ``running``, the end for the others."""
     raw_status = _text(payload, "status", 32, required=True)
+    if raw_status in GITLAB_APPROVAL_ACTIONS:
+        return None
     if raw_status not in GITLAB_STATUSES:
         raise PayloadError("status", f"Unknown deployment status {raw_status!r}.")
 
     status = GITLAB_STATUSES[raw_status]
     changed_at = _time(payload, "status_changed_at")
     in_progress = status == Status.IN_PROGRESS
+    service_slug, service_name = _gitlab_service(payload)
     return DeploymentEvent(
         source=Deployment.Source.GITLAB,
-        service_slug=_slug(payload, "project.name"),
+        service_slug=service_slug,
+        service_name=service_name,
         environment=_environment(payload, "environment"),
         external_id=f"gitlab:{_id(payload, 'deployment_id')}",
         status=status,
@@ -186,6 +203,25 @@ def gitlab_event(payload: dict) -> DeploymentEvent:
         url=_first_url(payload, "deployable_url", "environment_external_url"),
         deployed_by=_text(payload, "user.username", 200),
         changelog=_text(payload, "commit_title", 5000),
+    )
+
+
+def _gitlab_service(payload: dict) -> tuple[str, str]:
+    """The service's slug and display name. The slug comes from the project's path,
+    which GitLab keeps URL-safe whatever the project is called ("Платежи" may live
+    at acme/payments); the name only when the project has no usable path."""
+    name = _text(payload, "project.name", 200).strip()
+    path = (
+        _text(payload, "project.path", 200)
+        or (_text(payload, "project.path_with_namespace", 1000).rsplit("/", 1)[-1])
+    )
+    for candidate in (path, name):
+        slug = slugify(candidate)[:100]
+        if slug:
+            return slug, name
+    raise PayloadError(
+        "project.path_with_namespace",
+        "project.path_with_namespace gives no usable service name.",
     )
 
 

@@ -95,6 +95,7 @@ def test_a_late_in_progress_after_success_is_acknowledged_and_ignored(db):
     [
         ("queued", "in_progress"),
         ("pending", "in_progress"),
+        ("waiting", "in_progress"),
         ("in_progress", "in_progress"),
         ("success", "success"),
         ("failure", "failure"),

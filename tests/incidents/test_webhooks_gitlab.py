@@ -75,6 +75,73 @@ def test_statuses_map(db, gitlab_status, status):
     assert Deployment.objects.get().status == status
 
 
+@pytest.mark.parametrize("gitlab_status", ["created", "blocked", "skipped"])
+def test_a_deployment_that_has_not_run_records_nothing(db, gitlab_status):
+    payload = load("deployment_success")
+    payload["status"] = gitlab_status
+
+    response = deliver(payload)
+
+    assert response.status_code == 202
+    assert Deployment.objects.count() == 0
+
+
+def test_a_blocked_deployment_is_recorded_once_it_runs(db):
+    blocked = load("deployment_running")
+    blocked["status"] = "blocked"
+    deliver(blocked)
+
+    response = deliver(load("deployment_running"))
+
+    assert response.json()["outcome"] == "created"
+    assert Deployment.objects.get().started_at == at(2025, 5, 2, 9, 50, 16)
+
+
+@pytest.mark.parametrize("action", ["approved", "rejected"])
+def test_approvals_are_acknowledged_and_ignored(db, action):
+    deliver(load("deployment_running"))
+    payload = load("deployment_running")
+    payload["status"] = action
+
+    response = deliver(payload)
+
+    assert response.status_code == 202
+    assert response.json()["outcome"] == "ignored"
+    assert Deployment.objects.get().status == Deployment.Status.IN_PROGRESS
+
+
+def test_a_project_with_a_non_latin_name_is_known_by_its_path(db):
+    payload = load("deployment_success")
+    payload["project"].update(name="Платежи", path_with_namespace="acme/payments")
+
+    response = deliver(payload)
+
+    assert response.status_code == 200
+    service = Deployment.objects.get().service
+    assert service.slug == "payments"
+    assert service.name == "Платежи"
+
+
+def test_the_project_path_names_the_service_rather_than_its_title(db):
+    payload = load("deployment_success")
+    payload["project"].update(name="Billing", path_with_namespace="acme/billing-api")
+
+    deliver(payload)
+
+    assert Deployment.objects.get().service.slug == "billing-api"
+
+
+def test_a_project_with_no_usable_path_or_name_is_a_400_naming_the_path(db):
+    payload = load("deployment_success")
+    payload["project"].update(name="Платежи", path_with_namespace="acme/платежи")
+
+    response = deliver(payload)
+
+    assert response.status_code == 400
+    assert "project.path_with_namespace" in response.json()["error"]["fields"]
+    assert Deployment.objects.count() == 0
+
+
 @pytest.mark.parametrize("given", [None, "", "gl-webhook-token-0f3b", TOKEN + " "])
 def test_a_wrong_or_missing_token_is_401_and_stores_nothing(db, given):
     response = deliver(load("deployment_success"), token=given)
