@@ -212,7 +212,9 @@ class Incident(models.Model):
     def pk_from_key(key: str) -> int | None:
         """Accept INC-42, inc-42 or a bare 42; anything else is not a key."""
         text = key.strip().upper().removeprefix(KEY_PREFIX)
-        return int(text) if text.isdigit() else None
+        # isdigit() alone takes "²", which int() refuses, and "١٢", which int()
+        # reads as 12: only ASCII digits name an incident.
+        return int(text) if text.isascii() and text.isdigit() else None
 
 
 # Notes are read in a timeline during an outage; a novel belongs in the postmortem.

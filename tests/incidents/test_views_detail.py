@@ -29,6 +29,25 @@ def test_the_key_is_case_insensitive_and_an_unknown_one_is_404(viewer_client):
     assert nonsense.status_code == 404
 
 
+def test_a_key_of_superscript_digits_is_404_not_a_crash(viewer_client):
+    make_incident()
+
+    response = viewer_client.get("/incidents/INC-\u00b2/")
+
+    assert response.status_code == 404
+
+
+def test_a_key_in_arabic_indic_digits_does_not_find_the_incident(viewer_client):
+    incident = make_incident()
+    arabic_indic = str.maketrans("0123456789", "".join(map(chr, range(0x660, 0x66A))))
+
+    response = viewer_client.get(
+        f"/incidents/INC-{str(incident.pk).translate(arabic_indic)}/"
+    )
+
+    assert response.status_code == 404
+
+
 def test_a_cause_set_by_a_person_says_so(viewer_client):
     service = make_service("checkout")
     deployment = make_deployment(service, version="v7", finished_at=at(2025, 1, 1))
