@@ -14,6 +14,7 @@ from ..errors import (
     PreconditionRequired,
 )
 from ..models import ActionItem, Incident, Postmortem
+from ..models.postmortems import BODY_MAX_LENGTH
 from ..services import action_items as action_item_services
 from ..services import postmortems as postmortem_services
 from .filtersets import IdFilter
@@ -57,7 +58,7 @@ class PostmortemSerializer(serializers.ModelSerializer):
         required=False,
         allow_blank=True,
         trim_whitespace=False,
-        max_length=500_000,
+        max_length=BODY_MAX_LENGTH,
         help_text="Markdown. Omitted on creation: the standard template.",
     )
     action_items = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -91,7 +92,7 @@ class PostmortemSerializer(serializers.ModelSerializer):
 
 class PostmortemEditSerializer(serializers.Serializer):
     body = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, max_length=500_000
+        allow_blank=True, trim_whitespace=False, max_length=BODY_MAX_LENGTH
     )
     reason = serializers.CharField(
         required=False,

@@ -2,7 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from ..validators import validate_due_date, validate_web_url
 from .incidents import Incident
+
+# The longest body the pages, the API and the import take.
+BODY_MAX_LENGTH = 500_000
 
 
 class Postmortem(models.Model):
@@ -111,14 +115,16 @@ class ActionItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="action_items",
     )
-    due_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True, validators=[validate_due_date])
     priority = models.CharField(
         max_length=2, choices=Priority.choices, default=Priority.P3
     )
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.OPEN
     )
-    tracker_url = models.URLField(max_length=500, blank=True)
+    tracker_url = models.URLField(
+        max_length=500, blank=True, validators=[validate_web_url]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -216,6 +216,23 @@ def test_a_bad_item_form_answers_400_and_stores_nothing(responder_client, postmo
     assert ActionItem.objects.count() == 0
 
 
+def test_an_item_form_due_after_2100_answers_400(responder_client, postmortem):
+    response = responder_client.post(
+        reverse("incidents:action-item-create", args=[postmortem.incident.key]),
+        {
+            "new-title": "Rate-limit retries",
+            "new-kind": "mitigate",
+            "new-due_date": "2999-01-01",
+            "new-priority": "P2",
+            "new-status": "open",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "due_date" in response.context["form"].errors
+    assert ActionItem.objects.count() == 0
+
+
 def test_a_viewer_cannot_add_an_item(viewer_client, postmortem):
     response = viewer_client.post(
         reverse("incidents:action-item-create", args=[postmortem.incident.key]),

@@ -152,6 +152,34 @@ def test_action_items_are_created_and_closed(responder_api, responder):
     assert (item.owner, item.status, item.kind) == (responder, "done", "detect")
 
 
+@pytest.mark.parametrize("due_date", ["0001-01-01", "1989-12-31", "2101-01-01"])
+def test_an_action_item_due_outside_1990_to_2100_is_refused(responder_api, due_date):
+    postmortem = make_postmortem(make_incident())
+
+    response = responder_api.post(
+        "/api/action-items/",
+        {"postmortem": postmortem.pk, "title": "Canary", "due_date": due_date},
+    )
+
+    assert response.status_code == 400
+    assert "due_date" in response.json()["error"]["fields"]
+    assert not ActionItem.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["ftp://files.example/T-1", "javascript:alert(1)"])
+def test_an_action_item_tracker_url_is_an_http_address(responder_api, url):
+    postmortem = make_postmortem(make_incident())
+
+    response = responder_api.post(
+        "/api/action-items/",
+        {"postmortem": postmortem.pk, "title": "Canary", "tracker_url": url},
+    )
+
+    assert response.status_code == 400
+    assert "tracker_url" in response.json()["error"]["fields"]
+    assert not ActionItem.objects.exists()
+
+
 def test_an_action_item_cannot_move_to_another_postmortem(responder_api):
     item = make_action_item(make_postmortem(make_incident()))
     other = make_postmortem(make_incident())
