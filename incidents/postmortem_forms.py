@@ -2,16 +2,17 @@ from django import forms
 from django.contrib.auth.models import User
 
 from .models import ActionItem
+from .models.postmortems import BODY_MAX_LENGTH
 
 
 class PostmortemForm(forms.Form):
-    # The same bound as the API's (500,000 characters), so a form that is too long
-    # comes back with its text and an error on the field.
+    # The same bound as the API's, so a form that is too long comes back with its
+    # text and an error on the field.
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "true"}),
         required=False,
         strip=False,
-        max_length=500_000,
+        max_length=BODY_MAX_LENGTH,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
@@ -21,8 +22,12 @@ class PostmortemForm(forms.Form):
 
 class PreviewForm(forms.Form):
     body = forms.CharField(
-        widget=forms.Textarea, required=False, strip=False, max_length=500_000
+        widget=forms.Textarea, required=False, strip=False, max_length=BODY_MAX_LENGTH
     )
+
+
+# A body at its longest, four bytes a character, and room for the front matter.
+MAX_IMPORT_BYTES = 4 * BODY_MAX_LENGTH + 1_000_000
 
 
 class ImportForm(forms.Form):
@@ -37,7 +42,11 @@ class ImportForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("file")
-        if upload:
+        if upload and upload.size > MAX_IMPORT_BYTES:
+            # Uploads are not bounded like form fields; read whole, a huge one
+            # would take the worker's memory.
+            self.add_error("file", "The file is too large for a postmortem export.")
+        elif upload:
             try:
                 cleaned["text"] = upload.read().decode("utf-8")
             except UnicodeDecodeError:

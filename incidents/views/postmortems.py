@@ -238,7 +238,11 @@ def postmortem_import(request):
                 text=form.cleaned_data["text"], actor=request.user
             )
         except DomainError as error:
-            form.add_error("text", error.message)
+            # The message names the front-matter field; it shows on whichever input
+            # held the file, and pasted text comes back for correcting.
+            form.add_error(
+                "file" if form.cleaned_data.get("file") else "text", error.message
+            )
         else:
             messages.success(request, "Postmortem imported.")
             return redirect(postmortem)

@@ -5,7 +5,7 @@ import yaml
 
 from accounts.models import Role
 from incidents.errors import DomainError
-from incidents.models import ActionItem, Incident, Postmortem
+from incidents.models import ActionItem, Incident, Postmortem, Service
 from incidents.postmortem_io import export_postmortem, import_postmortem, parse_export
 from incidents.services.postmortems import start_postmortem
 
@@ -24,6 +24,20 @@ def long_document(sections: int = 120) -> str:
             "---\n\nText with trailing spaces  \nand a tab\there.\n"
         )
     return "".join(parts)
+
+
+def as_file(front: dict, body: str) -> str:
+    return "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n" + body
+
+
+def with_value(front: dict, path: str, value) -> dict:
+    """Set ``action_items.0.owner`` and the like in the parsed front matter."""
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    target = front
+    for part in parents:
+        target = target[part]
+    target[last] = value
+    return front
 
 
 @pytest.fixture
@@ -49,6 +63,22 @@ def postmortem(db):
     )
     make_action_item(postmortem, title="Alert on refusals", kind="detect")
     return postmortem
+
+
+@pytest.fixture
+def moved(postmortem):
+    """The postmortem's export on an instance without its incident, where importing
+    creates the incident, its services and its action items."""
+    front, body = parse_export(export_postmortem(postmortem))
+    Incident.objects.all().delete()
+    Service.objects.all().delete()
+    return front, body
+
+
+def refusal(front: dict, body: str) -> DomainError:
+    with pytest.raises(DomainError) as error:
+        import_postmortem(text=as_file(front, body), actor=None)
+    return error.value
 
 
 def test_the_export_has_front_matter_then_the_body(postmortem):
@@ -115,17 +145,54 @@ def test_a_restricted_incident_stays_restricted_when_moved(postmortem):
     assert imported.incident.is_restricted is True
 
 
-def test_an_import_replaces_the_body_and_items_and_keeps_the_old_text(postmortem):
-    text = export_postmortem(postmortem)
-    front, _ = parse_export(text)
+def test_an_edited_file_for_an_existing_postmortem_is_refused_and_changes_nothing(
+    postmortem,
+):
+    front, _ = parse_export(export_postmortem(postmortem))
     front["action_items"] = front["action_items"][:1]
-    edited = "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\nShort.\n"
 
-    imported = import_postmortem(text=edited, actor=None)
+    error = refusal(front, "Short.\n")
 
-    assert imported.body == "Short.\n"
-    assert imported.action_items.count() == 1
-    assert imported.revisions.get(version=1).body == postmortem.body
+    assert error.field == "incident"
+    assert "action_items, body" in error.message
+    assert f"/incidents/{postmortem.incident.key}/postmortem/edit/" in error.message
+    postmortem.refresh_from_db()
+    assert (postmortem.version, postmortem.body) == (1, long_document())
+    assert postmortem.action_items.count() == 2
+
+
+def test_an_import_does_not_turn_a_published_postmortem_back_into_a_draft(
+    postmortem,
+):
+    front, body = parse_export(export_postmortem(postmortem))
+    postmortem.status = Postmortem.Status.PUBLISHED
+    postmortem.published_at = at(2025, 5, 9, 10)
+    postmortem.save()
+
+    error = refusal(front, body)
+
+    assert "(published)" in error.message
+    postmortem.refresh_from_db()
+    assert postmortem.status == Postmortem.Status.PUBLISHED
+    assert postmortem.published_at == at(2025, 5, 9, 10)
+
+
+def test_importing_an_unchanged_export_again_keeps_the_action_items(postmortem):
+    items = list(postmortem.action_items.values_list("id", "created_at"))
+
+    import_postmortem(text=export_postmortem(postmortem), actor=None)
+
+    assert list(postmortem.action_items.values_list("id", "created_at")) == items
+
+
+def test_an_unchanged_export_written_in_another_yaml_layout_is_a_repeat(postmortem):
+    front, body = parse_export(export_postmortem(postmortem))
+    text = "---\n" + yaml.safe_dump(front, sort_keys=True) + "---\n" + body
+
+    imported = import_postmortem(text=text, actor=None)
+
+    assert imported.version == 2
+    assert export_postmortem(imported) == export_postmortem(postmortem)
 
 
 @pytest.mark.parametrize(
@@ -149,12 +216,9 @@ def test_an_unknown_owner_or_bad_value_refuses_the_whole_import(postmortem):
     front, body = parse_export(export_postmortem(postmortem))
     front["action_items"][0]["owner"] = "nobody"
 
-    with pytest.raises(DomainError) as error:
-        import_postmortem(
-            text="---\n" + yaml.safe_dump(front) + "---\n" + body, actor=None
-        )
+    error = refusal(front, body)
 
-    assert "nobody" in error.value.message
+    assert "nobody" in error.message
     postmortem.refresh_from_db()
     assert postmortem.version == 1
     assert postmortem.action_items.count() == 2
@@ -165,12 +229,9 @@ def test_a_time_without_a_zone_is_refused(postmortem):
     front["status"] = "draft"
     front["published_at"] = "2025-05-02T12:00:00"
 
-    with pytest.raises(DomainError) as error:
-        import_postmortem(
-            text="---\n" + yaml.safe_dump(front) + "---\n" + body, actor=None
-        )
+    error = refusal(front, body)
 
-    assert error.value.field == "published_at"
+    assert error.field == "published_at"
 
 
 def test_the_commands_round_trip_a_file(postmortem, tmp_path):
@@ -190,3 +251,224 @@ def test_the_commands_round_trip_a_file(postmortem, tmp_path):
     first.write_text("not front matter")
     with pytest.raises(CommandError):
         call_command("import_postmortem", str(first))
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["../../etc", "<script>alert(1)</script>", {"a": 1}, "new", "a" * 101, ""],
+)
+def test_a_service_slug_the_catalogue_would_refuse_is_refused(moved, slug):
+    front, body = moved
+    front["services"] = ["payments", slug]
+
+    error = refusal(front, body)
+
+    assert error.field == "services.1"
+    assert error.message.startswith("services.1: ")
+    assert Service.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("published_at", "0001-01-01T00:00:00+05:00"),
+        ("started_at", "9999-12-31T23:59:59-05:00"),
+        ("started_at", "0001-01-01T00:00:00Z"),
+        ("started_at", "1989-12-31T23:59:59Z"),
+        ("resolved_at", "2999-01-01T00:00:00Z"),
+        ("detected_at", "not a time"),
+    ],
+)
+def test_a_time_out_of_range_or_implausible_is_refused_naming_it(moved, field, value):
+    front, body = moved
+    front.update(status="published", published_at="2025-05-09T10:00:00Z")
+    front[field] = value
+
+    error = refusal(front, body)
+
+    assert error.field == field
+    assert Incident.objects.count() == 0
+
+
+def test_an_unquoted_time_that_yaml_reads_itself_is_still_checked(moved):
+    front, body = moved
+    text = as_file(front, body).replace(
+        "started_at: '2025-05-02T11:55:00Z'", "started_at: 0001-01-01T00:00:00+05:00"
+    )
+
+    with pytest.raises(DomainError) as error:
+        import_postmortem(text=text, actor=None)
+
+    assert error.value.field == "started_at"
+
+
+def test_times_in_an_order_the_incident_api_refuses_are_refused(moved):
+    front, body = moved
+    front["resolved_at"] = "2025-05-02T11:00:00Z"
+
+    error = refusal(front, body)
+
+    assert error.field == "resolved_at"
+    assert Incident.objects.count() == 0
+
+
+def test_a_resolved_incident_without_its_resolution_time_is_refused(moved):
+    front, body = moved
+    front["resolved_at"] = None
+
+    error = refusal(front, body)
+
+    assert error.field == "resolved_at"
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("action_items.0.owner", [1, 2]),
+        ("action_items.0.title", ["x"]),
+        ("action_items.0.due_date", 20250601),
+        ("action_items.0.kind", ["prevent"]),
+        ("action_items.0", "Quota per tenant"),
+        ("action_items", {"title": "x"}),
+        ("title", {"a": "b"}),
+        ("title", 12),
+        ("services", "payments"),
+        ("severity", ["SEV1"]),
+        ("started_at", 1746186900),
+        ("restricted", "no"),
+        ("incident", 42),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_naming_its_path(moved, path, value):
+    front, body = moved
+
+    error = refusal(with_value(front, path, value), body)
+
+    assert error.field == path
+    assert error.message.startswith(f"{path}: ")
+    assert Incident.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["title", "action_items.0.title"])
+def test_a_title_longer_than_the_record_holds_is_refused(moved, path):
+    front, body = moved
+
+    error = refusal(with_value(front, path, "x" * 301), body)
+
+    assert error.field == path
+    assert "at most 300 characters" in error.message
+
+
+@pytest.mark.parametrize(
+    "path", ["title", "services.0", "action_items.0.title", "action_items.0.owner"]
+)
+def test_a_nul_character_in_the_front_matter_is_refused(moved, path):
+    front, body = moved
+
+    error = refusal(with_value(front, path, "a\x00b"), body)
+
+    assert error.field == path
+    assert "NUL" in error.message
+
+
+@pytest.mark.parametrize("path", ["title", "action_items.0.title"])
+def test_a_lone_surrogate_from_a_yaml_escape_is_refused(moved, path):
+    front, body = moved
+
+    error = refusal(with_value(front, path, "a\ud800b"), body)
+
+    assert error.field == path
+    assert Incident.objects.count() == 0
+
+
+def test_an_unknown_key_that_cannot_be_printed_is_named_escaped(moved):
+    front, body = moved
+    front["action_items"][0]["\ud800"] = "x"
+
+    error = refusal(front, body)
+
+    assert error.field == "action_items.0.\\ud800"
+
+
+def test_a_nul_character_in_the_body_is_refused(moved):
+    front, body = moved
+
+    error = refusal(front, body + "\x00")
+
+    assert error.field == "body"
+    assert Incident.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "ftp://files.example/T-1", "tracker T-1"]
+)
+def test_a_tracker_url_that_is_not_an_http_address_is_refused(moved, url):
+    front, body = moved
+
+    error = refusal(with_value(front, "action_items.0.tracker_url", url), body)
+
+    assert error.field == "action_items.0.tracker_url"
+
+
+@pytest.mark.parametrize(
+    "due", ["0001-01-01", date(1, 1, 1), "1989-12-31", "2101-01-01", "2025-02-30"]
+)
+def test_a_due_date_outside_1990_to_2100_or_not_a_date_is_refused(moved, due):
+    front, body = moved
+
+    error = refusal(with_value(front, "action_items.0.due_date", due), body)
+
+    assert error.field == "action_items.0.due_date"
+
+
+def test_a_published_postmortem_without_its_publication_time_is_refused(moved):
+    front, body = moved
+    front.update(status="published", published_at=None)
+
+    error = refusal(front, body)
+
+    assert error.field == "published_at"
+    assert Incident.objects.count() == 0
+
+
+def test_a_draft_with_a_publication_time_is_refused(moved):
+    front, body = moved
+    front["published_at"] = "2025-05-09T10:00:00Z"
+
+    error = refusal(front, body)
+
+    assert error.field == "published_at"
+
+
+def test_a_published_postmortem_round_trips_with_its_publication_time(moved):
+    front, body = moved
+    front.update(status="published", published_at="2025-05-09T10:00:00Z")
+    text = as_file(front, body)
+
+    imported = import_postmortem(text=text, actor=None)
+
+    again, _ = parse_export(export_postmortem(imported))
+    assert (again["status"], again["published_at"]) == (
+        "published",
+        "2025-05-09T10:00:00Z",
+    )
+
+
+def test_an_unknown_front_matter_key_is_refused(moved):
+    front, body = moved
+    front["publised_at"] = "2025-05-09T10:00:00Z"
+
+    error = refusal(front, body)
+
+    assert error.field == "publised_at"
+
+
+def test_a_file_refused_for_its_last_item_stores_nothing(moved):
+    front, body = moved
+    front["action_items"][-1]["tracker_url"] = "javascript:alert(1)"
+
+    refusal(front, body)
+
+    assert Incident.objects.count() == 0
+    assert Service.objects.count() == 0
+    assert Postmortem.objects.count() == 0

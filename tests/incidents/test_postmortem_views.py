@@ -250,6 +250,66 @@ def test_import_is_for_admins_and_round_trips(
     assert export_postmortem(postmortem) == text
 
 
+def test_a_refused_import_is_a_400_naming_the_field_and_keeps_the_text(
+    client, admin_user, postmortem
+):
+    from incidents.models import Incident, Service
+    from incidents.postmortem_io import export_postmortem
+
+    text = (
+        export_postmortem(postmortem)
+        .replace(f"incident: {postmortem.incident.key}\n", "incident: INC-999999\n")
+        .replace("services:\n- checkout\n", "services:\n- ../../etc\n")
+    )
+    client.force_login(admin_user)
+
+    response = client.post(reverse("incidents:postmortem-import"), {"text": text})
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["text"][0].startswith("services.0: ")
+    assert form["text"].value() == text
+    assert Incident.objects.count() == 1
+    assert list(Service.objects.values_list("slug", flat=True)) == ["checkout"]
+
+
+def test_a_refused_upload_shows_the_reason_on_the_file_input(
+    client, admin_user, postmortem
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from incidents.postmortem_io import export_postmortem
+
+    edited = export_postmortem(postmortem) + "An added line.\n"
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("incidents:postmortem-import"),
+        {"file": SimpleUploadedFile("pm.md", edited.encode())},
+    )
+
+    assert response.status_code == 400
+    assert "already has a postmortem" in response.context["form"].errors["file"][0]
+    postmortem.refresh_from_db()
+    assert postmortem.version == 1
+
+
+def test_an_upload_larger_than_any_export_is_refused_unread(client, admin_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from incidents.postmortem_forms import MAX_IMPORT_BYTES
+
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("incidents:postmortem-import"),
+        {"file": SimpleUploadedFile("big.md", b"-" * (MAX_IMPORT_BYTES + 1))},
+    )
+
+    assert response.status_code == 400
+    assert "too large" in response.context["form"].errors["file"][0]
+
+
 def test_the_list_shows_due_and_overdue_postmortems(viewer_client, db):
     from datetime import timedelta
 
