@@ -39,6 +39,15 @@ def incident_list(*, viewer) -> QuerySet[Incident]:
     )
 
 
+def open_incidents_most_severe_first(*, viewer) -> QuerySet[Incident]:
+    """The open incidents ``viewer`` may see, SEV1 first, then newest: the order in
+    which someone glancing at the overview must meet them. The severity values sort
+    as their names (SEV1 < SEV2), so no mapping is needed."""
+    return (
+        incident_list(viewer=viewer).open().order_by("severity", "-started_at", "-id")
+    )
+
+
 def get_incident(key: str) -> Incident | None:
     pk = Incident.pk_from_key(key)
     if pk is None:

@@ -14,14 +14,17 @@ from ..forms import ServiceForm
 from ..models import Service
 from ..services.catalogue import save_service
 
+OVERVIEW_INCIDENTS = 20
+
 
 @require_GET
 @role_required(Role.VIEWER)
 def overview(request):
+    open_incidents = selectors.open_incidents_most_severe_first(viewer=request.user)
+    shown = list(open_incidents[:OVERVIEW_INCIDENTS])
     context = {
-        "open_incidents": selectors.incident_list(viewer=request.user).filter(
-            is_resolved=0
-        )[:20],
+        "open_incidents": shown,
+        "more_open_incidents": open_incidents.count() - len(shown),
         "recent_deployments": selectors.recent_deployments(
             since=timezone.now() - timedelta(days=7)
         )[:20],
