@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 
-from .models import Role
+from .models import TOKEN_USERNAME_PREFIX, Role
 
 
 @cache
@@ -48,7 +48,7 @@ class PersonForm(forms.Form):
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
-        if username.startswith("token:"):
+        if username.startswith(TOKEN_USERNAME_PREFIX):
             raise forms.ValidationError("Names starting with token: are for tokens.")
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("Someone already has this username.")

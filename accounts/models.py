@@ -5,6 +5,9 @@ from django.conf import settings
 from django.db import models
 
 TOKEN_PREFIX = "hs_"
+# An API token acts as a machine user of this name; PersonForm refuses the prefix to
+# people, so it is what tells a token's user from a person.
+TOKEN_USERNAME_PREFIX = "token:"
 
 
 class Role(models.TextChoices):

@@ -3,8 +3,9 @@ it (admin > responder > viewer). Integrations are machine users with their own r
 that never includes a person role."""
 
 from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db.models import QuerySet
 
-from .models import Role
+from .models import TOKEN_USERNAME_PREFIX, Role
 
 _PERSON_RANK = {Role.VIEWER: 1, Role.RESPONDER: 2, Role.ADMIN: 3}
 
@@ -61,3 +62,11 @@ def role_group(role: Role) -> Group:
     a role usable after a database flush (transactional tests, a partial restore)."""
     group, _ = Group.objects.get_or_create(name=str(role))
     return group
+
+
+def active_people() -> QuerySet[User]:
+    """Active users who are people: API tokens act as users too, sometimes with a
+    person role, but cannot command an incident or own an action item."""
+    return User.objects.filter(is_active=True).exclude(
+        username__startswith=TOKEN_USERNAME_PREFIX
+    )

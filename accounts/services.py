@@ -7,7 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit
-from .models import ApiToken, AuditEvent, Profile, Role, hash_token
+from .models import (
+    TOKEN_USERNAME_PREFIX,
+    ApiToken,
+    AuditEvent,
+    Profile,
+    Role,
+    hash_token,
+)
 from .roles import role_group
 
 logger = logging.getLogger(__name__)
@@ -30,7 +37,7 @@ def create_api_token(
         raise TokenError(f"A token named {name!r} already exists.")
 
     user, _ = User.objects.get_or_create(
-        username=f"token:{name}"[:150], defaults={"is_active": True}
+        username=f"{TOKEN_USERNAME_PREFIX}{name}"[:150], defaults={"is_active": True}
     )
     user.set_unusable_password()
     user.save(update_fields=["password"])

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .decorators import role_required
 from .forms import PersonForm, ProfileForm, RoleForm, TokenForm
-from .models import ApiToken, Profile, Role
+from .models import TOKEN_USERNAME_PREFIX, ApiToken, Profile, Role
 from .roles import person_rank
 from .services import (
     TokenError,
@@ -62,7 +62,7 @@ def people(request):
         return redirect("people")
 
     users = (
-        User.objects.exclude(username__startswith="token:")
+        User.objects.exclude(username__startswith=TOKEN_USERNAME_PREFIX)
         .prefetch_related("groups")
         .order_by("username")
     )
@@ -82,7 +82,7 @@ def people(request):
 @role_required(Role.ADMIN)
 def person_update(request, pk: int):
     person = get_object_or_404(
-        User.objects.exclude(username__startswith="token:"), pk=pk
+        User.objects.exclude(username__startswith=TOKEN_USERNAME_PREFIX), pk=pk
     )
     form = RoleForm(request.POST)
     if not form.is_valid():

@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.models import User
+
+from accounts.roles import active_people
 
 from .models import ActionItem
 from .models.postmortems import BODY_MAX_LENGTH
@@ -58,7 +59,7 @@ class ImportForm(forms.Form):
 
 class ActionItemForm(forms.ModelForm):
     owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=active_people().order_by("username"),
         required=False,
         to_field_name="username",
     )

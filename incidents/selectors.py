@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import Case, Count, F, Q, QuerySet, When
 
 from accounts.models import Role
+from accounts.roles import active_people
 
 from .models import Deployment, Incident, TimelineEntry
 from .models.incidents import OPEN_LAST
@@ -153,9 +154,10 @@ def search_deployments(
 
 
 def people() -> QuerySet[User]:
-    """People who may hold an incident role: active, with a person role."""
+    """People who may hold an incident role: active, with a person role, and not
+    an API token's user (a token may hold a person role too)."""
     return (
-        User.objects.filter(is_active=True)
+        active_people()
         .filter(
             Q(is_superuser=True)
             | Q(groups__name__in=[Role.VIEWER, Role.RESPONDER, Role.ADMIN])

@@ -1,11 +1,12 @@
 import re
 
 import django_filters
-from django.contrib.auth.models import User
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
+
+from accounts.roles import active_people
 
 from ..errors import (
     ConflictError,
@@ -216,7 +217,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
     postmortem = VisiblePostmortemField()
     owner = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=User.objects.filter(is_active=True),
+        queryset=active_people(),
         required=False,
         allow_null=True,
     )
