@@ -90,7 +90,10 @@ class DeclareIncidentForm(forms.Form):
 class NoteForm(forms.Form):
     # Notes are read in a timeline during an outage; a novel belongs in the postmortem.
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Note", max_length=20_000
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Note",
+        max_length=20_000,
+        error_messages={"required": "A note needs some text."},
     )
     tag = forms.ChoiceField(
         choices=[("", "No tag"), *TimelineEntry.Tag.choices], required=False
@@ -102,7 +105,9 @@ class StatusForm(forms.Form):
 
 
 class CauseForm(forms.Form):
-    deployment = forms.IntegerField(required=False, min_value=1)
+    # Ids are 64-bit; SQLite raises OverflowError for a wider one instead of
+    # matching nothing.
+    deployment = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class CauseSearchForm(forms.Form):

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -216,6 +216,11 @@ def _after_action(request, key: str, action: Callable[[], object], **extra):
         action()
     except DomainError as error:
         messages.error(request, error.message)
+    return _back_to_incident(request, key, **extra)
+
+
+def _back_to_incident(request, key: str, **extra):
+    """A redirect to the incident page, or for htmx its refreshed incident part."""
     if not _is_htmx(request):
         return redirect("incidents:detail", key=key)
 
@@ -225,6 +230,20 @@ def _after_action(request, key: str, action: Callable[[], object], **extra):
         "incidents/_incident.html",
         _detail_context(request, incident, oob_counts=True, **extra),
     )
+
+
+def _refused(request, incident: Incident, message: str, **extra):
+    """Answer a form the page cannot act on with the incident page itself, the
+    message on top and the forms in ``extra`` holding what was typed, rather than a
+    redirect that would lose it. Without JavaScript that is a 400; htmx 2 does not
+    swap a 4xx answer, so its fragment comes back as a 200."""
+    messages.error(request, message)
+    if not _is_htmx(request):
+        context = _detail_context(request, incident, **extra)
+        return render(request, "incidents/detail.html", context, status=400)
+
+    context = _detail_context(request, incident, oob_counts=True, **extra)
+    return render(request, "incidents/_incident.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -263,8 +282,7 @@ def change_status(request, key: str):
     incident = _incident_or_404(request, key)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick a valid status.")
-        return _after_action(request, key, lambda: None)
+        return _refused(request, incident, "Pick a valid status.")
 
     return _after_action(
         request,
@@ -291,19 +309,20 @@ def acknowledge(request, key: str):
 def add_note(request, key: str):
     incident = _incident_or_404(request, key)
     form = NoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "A note needs some text.")
-        return _after_action(request, key, lambda: None, note_form=form)
-
-    return _after_action(
-        request,
-        key,
-        lambda: incident_services.add_note(
-            incident=incident,
-            body=form.cleaned_data["body"],
-            tag=form.cleaned_data["tag"],
-            actor=request.user,
-        ),
+    if form.is_valid():
+        try:
+            incident_services.add_note(
+                incident=incident,
+                body=form.cleaned_data["body"],
+                tag=form.cleaned_data["tag"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            _add_error(form, error)
+        else:
+            return _back_to_incident(request, key)
+    return _refused(
+        request, incident, "The note was not added; see why below.", note_form=form
     )
 
 
@@ -313,13 +332,18 @@ def link_cause(request, key: str):
     incident = _incident_or_404(request, key)
     form = CauseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick a deployment.")
-        return _after_action(request, key, lambda: None)
+        return _refused(request, incident, "Pick a deployment.")
 
     deployment_id = form.cleaned_data["deployment"]
     deployment = (
-        get_object_or_404(Deployment, pk=deployment_id) if deployment_id else None
+        Deployment.objects.filter(pk=deployment_id).first() if deployment_id else None
     )
+    if deployment_id and deployment is None:
+        # A deployment deleted since the page was loaded, or a mistyped id.
+        return _refused(
+            request, incident, f"There is no deployment {deployment_id} to link."
+        )
+
     return _after_action(
         request,
         key,

@@ -194,6 +194,42 @@ def test_linking_a_deployment_of_another_service_is_refused_with_a_message(
     assert not incident.timeline.exists()
 
 
+def test_linking_a_deployment_that_does_not_exist_answers_400_on_the_incident_page(
+    responder_client,
+):
+    incident = make_incident(title="Checkout down")
+
+    response = responder_client.post(_url("cause", incident), {"deployment": 999})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "There is no deployment 999 to link." in html
+    assert "Checkout down" in html and 'id="note-form"' in html
+    incident.refresh_from_db()
+    assert incident.caused_by is None
+    assert not incident.timeline.exists()
+
+
+def test_a_deployment_id_wider_than_the_column_is_refused_not_a_500(responder_client):
+    incident = make_incident()
+
+    response = responder_client.post(_url("cause", incident), {"deployment": 2**64})
+
+    assert response.status_code == 400
+    assert "Pick a deployment." in response.content.decode()
+
+
+def test_an_unknown_status_answers_400_on_the_incident_page(responder_client):
+    incident = make_incident()
+
+    response = responder_client.post(_url("status", incident), {"status": "gone"})
+
+    assert response.status_code == 400
+    assert "Pick a valid status." in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.INVESTIGATING
+
+
 def test_each_status_change_stamps_its_time_and_writes_one_entry(responder_client):
     incident = make_incident(started_at=timezone.now() - timedelta(hours=1))
 
@@ -245,11 +281,59 @@ def test_a_tagged_note_is_rendered_as_sanitized_markdown(responder_client):
 def test_an_empty_note_stores_nothing(responder_client):
     incident = make_incident()
 
+    response = responder_client.post(_url("note", incident), {"body": "  "})
+
+    assert response.status_code == 400
+    assert "A note needs some text." in response.content.decode()
+    assert not incident.timeline.exists()
+
+
+def test_a_note_with_an_unknown_tag_names_the_tag_and_keeps_the_text(
+    responder_client,
+):
+    incident = make_incident()
+
     response = responder_client.post(
-        _url("note", incident), {"body": "  "}, follow=True
+        _url("note", incident), {"body": "Rolled back v42", "tag": "blame"}
     )
 
-    assert "A note needs some text." in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Select a valid choice. blame is not one of the available choices." in html
+    assert "A note needs some text." not in html
+    assert "Rolled back v42</textarea>" in html
+    assert not incident.timeline.exists()
+
+
+def test_a_note_over_the_length_limit_says_so_and_keeps_the_text(responder_client):
+    incident = make_incident()
+    body = "x" * 20_001
+
+    response = responder_client.post(_url("note", incident), {"body": body})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "at most 20000 characters (it has 20001)" in html
+    assert f"{body}</textarea>" in html
+    assert not incident.timeline.exists()
+
+
+def test_htmx_gets_the_incident_part_with_the_note_errors_and_text(responder_client):
+    incident = make_incident()
+
+    response = responder_client.post(
+        _url("note", incident),
+        {"body": "Rolled back v42", "tag": "blame"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = response.content.decode()
+    # htmx 2 swaps only 2xx answers into the page.
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<article id="incident"')
+    assert "blame is not one of the available choices" in html
+    assert "A note needs some text." not in html
+    assert "Rolled back v42</textarea>" in html
     assert not incident.timeline.exists()
 
 
