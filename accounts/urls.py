@@ -29,7 +29,7 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path(
         "password/",
-        get_and_post(auth_views.PasswordChangeView),
+        get_and_post(views.PasswordChangeView),
         name="password_change",
     ),
     path(

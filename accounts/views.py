@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,20 @@ from .services import (
 )
 
 _RANK_NAMES = {0: "no role", 1: "viewer", 2: "responder", 3: "admin"}
+
+
+class RefusedFormIs400:
+    """Django's form views answer a refused form with 200; Hindsight's pages answer
+    400, so that scripts, tests and monitoring can tell a refusal from a page."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class PasswordChangeView(RefusedFormIs400, auth_views.PasswordChangeView):
+    pass
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,7 +75,10 @@ def people(request):
         )
         messages.success(request, f"{person.username} can now log in.")
         return redirect("people")
+    return _people_page(request, form, status=400 if form.is_bound else 200)
 
+
+def _people_page(request, form: PersonForm, *, status: int):
     users = (
         User.objects.exclude(username__startswith=TOKEN_USERNAME_PREFIX)
         .prefetch_related("groups")
@@ -71,10 +89,7 @@ def people(request):
         for user in users
     ]
     return render(
-        request,
-        "registration/people.html",
-        {"rows": rows, "form": form},
-        status=400 if form.is_bound else 200,
+        request, "registration/people.html", {"rows": rows, "form": form}, status=status
     )
 
 
@@ -86,8 +101,8 @@ def person_update(request, pk: int):
     )
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick a valid role.")
-        return redirect("people")
+        messages.error(request, f"Pick a valid role for {person.username}.")
+        return _people_page(request, PersonForm(), status=400)
     if person == request.user:
         # An admin taking their own rights away could leave nobody to give them back.
         messages.error(request, "Ask another admin to change your own role.")

@@ -16,6 +16,7 @@ from accounts.models import Role
 from accounts.roles import can_respond
 from incidents.errors import DomainError
 from incidents.models import Service
+from incidents.views.overview import render_service_page
 
 from .models import SLO
 from .slo import services as slo_services
@@ -55,7 +56,12 @@ def slo_create(request):
         if slo is not None:
             messages.success(request, f"SLO {slo.name} created.")
             return redirect(slo.service.get_absolute_url())
-    return render(request, "metrics/slo_form.html", {"form": form, "slo": None})
+    return render(
+        request,
+        "metrics/slo_form.html",
+        {"form": form, "slo": None},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,7 +74,12 @@ def slo_edit(request, pk: int):
         if saved is not None:
             messages.success(request, f"SLO {saved.name} saved.")
             return redirect(saved.service.get_absolute_url())
-    return render(request, "metrics/slo_form.html", {"form": form, "slo": slo})
+    return render(
+        request,
+        "metrics/slo_form.html",
+        {"form": form, "slo": slo},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_POST
@@ -86,20 +97,22 @@ def slo_delete(request, pk: int):
 def override_create(request, slug: str):
     service = get_object_or_404(Service, slug=slug)
     form = OverrideForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(service.get_absolute_url())
+    if form.is_valid():
+        try:
+            slo_services.override_freeze(
+                service=service, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            field = error.field if error.field in form.fields else None
+            form.add_error(field, error.message)
+        else:
+            messages.success(request, "Freeze overridden.")
+            return redirect(service.get_absolute_url())
 
-    try:
-        slo_services.override_freeze(
-            service=service, actor=request.user, **form.cleaned_data
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Freeze overridden.")
-    return redirect(service.get_absolute_url())
+    # The service page again, the errors beside their fields and the reason as
+    # typed, rather than a redirect that would lose it.
+    messages.error(request, "The freeze was not overridden; see why below.")
+    return render_service_page(request, service, status=400, override_form=form)
 
 
 def _csv(filename: str, header: list[str], rows) -> HttpResponse:

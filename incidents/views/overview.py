@@ -48,6 +48,13 @@ def service_list(request):
 @role_required(Role.VIEWER)
 def service_detail(request, slug: str):
     service = get_object_or_404(Service.objects.select_related("team"), slug=slug)
+    return render_service_page(request, service)
+
+
+def render_service_page(request, service: Service, *, status: int = 200, **extra):
+    """The service page. Forms posted from its SLO panel (which metrics/ adds through
+    a template tag) answer a refusal with it, passing their bound form in
+    ``extra``."""
     context = {
         "service": service,
         "deployments": service.deployments.order_by("-finished_at", "-id")[:50],
@@ -55,8 +62,9 @@ def service_detail(request, slug: str):
         .filter(services=service)
         .order_by("-started_at", "-id")[:50],
         "can_administer": can_administer(request.user),
+        **extra,
     }
-    return render(request, "incidents/service_detail.html", context)
+    return render(request, "incidents/service_detail.html", context, status=status)
 
 
 def _service_form(request, service: Service | None):

@@ -10,7 +10,6 @@ from incidents.models import Service
 from . import selectors
 from .budget import budget_curve
 from .chart import budget_chart
-from .services import override_max_hours
 from .status import budget_for, load_inputs
 
 
@@ -40,5 +39,4 @@ def service_slo_context(
         "overrides": selectors.override_history(service),
         "can_manage_slos": user is not None and can_respond(user),
         "can_override": user is not None and can_administer(user),
-        "override_max_hours": override_max_hours(),
     }

@@ -29,7 +29,17 @@ class SLOForm(forms.ModelForm):
 
 class OverrideForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    hours = forms.FloatField(min_value=0.25, initial=4)
+    hours = forms.FloatField(
+        min_value=0.25, initial=4, widget=forms.NumberInput(attrs={"step": "0.25"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read per form: the limit is a setting that tests and operators change.
+        limit = override_max_hours()
+        hours = self.fields["hours"]
+        hours.label = f"For how many hours (at most {limit})"
+        hours.widget.attrs["max"] = limit
 
     def clean_hours(self):
         hours = self.cleaned_data["hours"]

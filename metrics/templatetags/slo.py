@@ -1,6 +1,7 @@
 from django import template
 
 from metrics.slo.context import service_slo_context
+from metrics.slo.forms import OverrideForm
 
 register = template.Library()
 
@@ -15,4 +16,6 @@ def service_slo(context, service):
         **service_slo_context(service, user=user),
         "request": request,
         "csrf_token": context.get("csrf_token"),
+        # Bound when the page answers a refused override, so its errors show.
+        "override_form": context.get("override_form") or OverrideForm(),
     }

@@ -51,6 +51,18 @@ def test_a_weak_password_or_taken_name_is_refused_on_its_field(admin_client):
     assert User.objects.filter(username__iexact="taken").count() == 1
 
 
+def test_a_role_that_does_not_exist_answers_400_and_changes_nothing(admin_client):
+    person = make_user("pat", Role.RESPONDER)
+
+    response = admin_client.post(
+        reverse("person-update", args=[person.pk]), {"role": "owner", "active": "on"}
+    )
+
+    assert response.status_code == 400
+    assert "Pick a valid role for pat." in response.content.decode()
+    assert has_role(User.objects.get(pk=person.pk), Role.RESPONDER)
+
+
 def test_an_admin_changes_a_role_and_deactivates_a_person(admin_client):
     person = make_user("pat", Role.RESPONDER)
 

@@ -95,6 +95,25 @@ def test_changing_the_password_keeps_the_person_logged_in(client, db):
     assert client.get("/").status_code == 200
 
 
+def test_a_refused_password_change_answers_400_and_keeps_the_password(client, db):
+    user = make_user("rita", Role.RESPONDER)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "not-my-password",
+            "new_password1": "a-long-new-passphrase-42",
+            "new_password2": "a-long-new-passphrase-42",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "old_password" in response.context["form"].errors
+    user.refresh_from_db()
+    assert user.check_password("pw-rita")
+
+
 def test_the_profile_defaults_to_the_teams_zone(viewer_client):
     response = viewer_client.get(reverse("profile"))
 

@@ -71,6 +71,40 @@ def test_an_admin_overrides_a_freeze_from_the_page(client, admin_user, frozen_sl
     assert "Freeze overridden by ada" in page
 
 
+def test_an_override_without_a_reason_answers_400_with_the_error_on_the_field(
+    client, admin_user, frozen_slo
+):
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/metrics/services/checkout/override/", {"reason": "", "hours": "2"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert set(response.context["override_form"].errors) == {"reason"}
+    assert '<div class="field has-error" id="field-reason">' in html
+    reason = html.split('id="field-reason"', 1)[1].split('id="field-hours"', 1)[0]
+    assert "This field is required." in reason
+    assert not FreezeOverride.objects.exists()
+
+
+def test_a_refused_override_keeps_the_reason_as_typed(client, admin_user, frozen_slo):
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/metrics/services/checkout/override/",
+        {"reason": "Shipping the fix for INC-1", "hours": "500"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert set(response.context["override_form"].errors) == {"hours"}
+    assert "Shipping the fix for INC-1</textarea>" in html
+    assert "The freeze was not overridden" in html
+    assert not FreezeOverride.objects.exists()
+
+
 @pytest.mark.parametrize("persona", ["viewer", "responder"])
 def test_people_below_admin_cannot_override_a_freeze(
     client, request, persona, frozen_slo
@@ -118,7 +152,7 @@ def test_a_duplicate_slo_name_is_an_error_on_the_field(responder_client, frozen_
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already exists" in str(response.context["form"].errors)
     assert SLO.objects.count() == 1
 
@@ -135,7 +169,7 @@ def test_a_target_above_100_is_refused(responder_client, checkout):
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "target_percent" in response.context["form"].errors
     assert not SLO.objects.exists()
 
@@ -169,6 +203,26 @@ def test_a_responder_edits_and_deletes_an_slo(responder_client, frozen_slo):
 
     assert response.status_code == 302
     assert not SLO.objects.exists()
+
+
+def test_a_refused_slo_edit_answers_400_and_changes_nothing(
+    responder_client, frozen_slo
+):
+    response = responder_client.post(
+        f"/metrics/slos/{frozen_slo.pk}/edit/",
+        {
+            "service": "checkout",
+            "name": "availability",
+            "target_percent": "99",
+            "window_days": "0",
+            "freeze_threshold": "0.8",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "window_days" in response.context["form"].errors
+    frozen_slo.refresh_from_db()
+    assert frozen_slo.window_days != 0
 
 
 def test_the_slo_list_shows_every_slo_with_its_state(viewer_client, frozen_slo):
