@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
+from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from .models import TOKEN_USERNAME_PREFIX, Role
 
@@ -42,7 +43,9 @@ PERSON_ROLE_CHOICES = [
 
 
 class PersonForm(forms.Form):
-    username = forms.CharField(max_length=150)
+    # Django's own rule for usernames (letters, digits and @.+-_), which its admin
+    # and createsuperuser apply too.
+    username = forms.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     password = forms.CharField(widget=forms.PasswordInput, min_length=1)
     role = forms.ChoiceField(choices=PERSON_ROLE_CHOICES[1:])
 

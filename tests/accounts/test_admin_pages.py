@@ -51,6 +51,18 @@ def test_a_weak_password_or_taken_name_is_refused_on_its_field(admin_client):
     assert User.objects.filter(username__iexact="taken").count() == 1
 
 
+@pytest.mark.parametrize("username", ["bad name!<script>", "tab\there", "semi;colon"])
+def test_a_username_django_refuses_is_refused_on_its_field(admin_client, username):
+    response = admin_client.post(
+        reverse("people"),
+        {"username": username, "password": "a-long-passphrase-9", "role": "viewer"},
+    )
+
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"username"}
+    assert not User.objects.exclude(username="ada").exists()
+
+
 def test_a_role_that_does_not_exist_answers_400_and_changes_nothing(admin_client):
     person = make_user("pat", Role.RESPONDER)
 
