@@ -1,3 +1,6 @@
+from datetime import datetime
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -221,6 +224,21 @@ class Incident(models.Model):
 NOTE_MAX_LENGTH = 20_000
 
 
+class TimeCorrection(NamedTuple):
+    label: str
+    old: datetime | None
+    new: datetime | None
+
+
+def _stored_time(text) -> datetime | None:
+    if text in (None, "", "(none)"):
+        return None
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} names no zone")
+    return value
+
+
 class TimelineEntry(models.Model):
     class Kind(models.TextChoices):
         STATUS_CHANGE = "status_change", "Status change"
@@ -265,3 +283,18 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident.key} {self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def correction(self) -> TimeCorrection | None:
+        """A time correction's field and its old and new times, read from ``data``
+        so that pages can show them in the reader's zone: the body holds them as
+        ISO text in whatever zone the corrector used. None for any other entry, or
+        one whose data cannot be read (then the body is all there is)."""
+        if self.kind != self.Kind.TIME_CORRECTION:
+            return None
+        try:
+            field = self.data["field"]
+            old, new = _stored_time(self.data["from"]), _stored_time(self.data["to"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return TimeCorrection(str(field).replace("_", " ").capitalize(), old, new)

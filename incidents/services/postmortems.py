@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from ..errors import ConflictError, DomainError
 from ..markdown import render_markdown
-from ..models import Incident, Postmortem, PostmortemRevision, PostmortemTemplate
+from ..models import (
+    Incident,
+    Postmortem,
+    PostmortemRevision,
+    PostmortemTemplate,
+    TimelineEntry,
+)
 from ..postmortem_text import missing_sections, normalize_newlines
 from ..signals import announce_change
 
@@ -70,11 +76,21 @@ def _format_time(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _timeline_text(entry: TimelineEntry) -> str:
+    correction = entry.correction
+    if correction is None:
+        return " ".join(entry.body.split()).replace("|", "\\|")
+    # From the data rather than the body, whose ISO times (escaped for Markdown)
+    # read badly in the editor and are in whatever zone the corrector used.
+    old = _format_time(correction.old) if correction.old else "(none)"
+    new = _format_time(correction.new) if correction.new else "(none)"
+    return f"{correction.label} changed from {old} to {new}"
+
+
 def _timeline_table(incident: Incident) -> str:
     rows = ["| Time | Event |", "|---|---|"]
     for entry in incident.timeline.order_by("occurred_at", "id"):
-        text = " ".join(entry.body.split()).replace("|", "\\|")
-        rows.append(f"| {_format_time(entry.occurred_at)} | {text} |")
+        rows.append(f"| {_format_time(entry.occurred_at)} | {_timeline_text(entry)} |")
     return "\n".join(rows)
 
 

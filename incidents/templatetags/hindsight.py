@@ -63,6 +63,19 @@ def _entry_author(entry: TimelineEntry, incident: Incident) -> str:
     return "Alertmanager" if from_alerts else "system"
 
 
+def _entry_body(entry: TimelineEntry):
+    correction = entry.correction
+    if correction is None:
+        # Sanitized by incidents.markdown when the entry was written.
+        return mark_safe(entry.body_html)
+    return format_html(
+        "<p>{} changed from {} to {}</p>",
+        correction.label,
+        instant(correction.old, "(none)"),
+        instant(correction.new, "(none)"),
+    )
+
+
 @register.simple_tag
 def timeline_items(entries, incident: Incident):
     """The timeline's <li> items. Built here rather than in a template loop: a page
@@ -85,8 +98,7 @@ def timeline_items(entries, incident: Incident):
                 _KIND_LABELS.get(entry.kind, entry.kind),
                 tag,
                 _entry_author(entry, incident),
-                # Sanitized by incidents.markdown when the entry was written.
-                mark_safe(entry.body_html),
+                _entry_body(entry),
             )
         )
     if not items:

@@ -6,6 +6,7 @@ from django.test import override_settings
 from accounts.models import Role
 from incidents.errors import ConflictError, DomainError
 from incidents.models import Postmortem, PostmortemTemplate
+from incidents.services.incidents import update_incident
 from incidents.services.postmortems import (
     approve_postmortem,
     return_to_draft,
@@ -76,6 +77,19 @@ def test_the_template_fills_the_timeline_in_the_team_zone(db):
         "Where we got lucky", "Lessons learned", "Action items",
     ]:  # fmt: skip
         assert f"\n## {heading}\n" in body
+
+
+@override_settings(TIME_ZONE="Europe/Berlin")
+def test_the_template_shows_time_corrections_plainly_in_the_team_zone(db):
+    incident = make_incident(started_at=at(2025, 7, 1, 10, 0, 38, 855958))
+    update_incident(incident=incident, actor=None, started_at=at(2025, 7, 1, 9, 30))
+
+    body = template_body(incident)
+
+    assert (
+        "Started at changed from 2025-07-01 12:00 CEST to 2025-07-01 11:30 CEST |"
+    ) in body
+    assert "\\-" not in body and "+00:00" not in body
 
 
 def test_an_admin_template_replaces_the_file_and_cannot_reach_the_database(db):

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Profile
 from incidents.models import Deployment, Incident, TimelineEntry
 from incidents.services import incidents as incident_services
 
@@ -398,3 +399,50 @@ def test_pages_hold_no_inline_script_or_event_handler(responder_client, page):
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
     assert re.findall(r"\son[a-z]+\s*=", html) == []
     assert 'src="/static/js/htmx.min.js"' in html
+
+
+def test_a_time_correction_is_shown_in_the_viewers_zone_with_utc_on_hover(
+    responder_client, responder
+):
+    Profile.objects.create(user=responder, time_zone="Europe/Berlin")
+    incident = make_incident(started_at=at(2025, 3, 1, 8, 0, 38, 855958))
+    incident_services.update_incident(
+        incident=incident, actor=responder, started_at=at(2025, 3, 1, 7, 30)
+    )
+
+    html = responder_client.get(incident.get_absolute_url()).content.decode()
+
+    assert (
+        "Started at changed from "
+        '<time datetime="2025-03-01T08:00:38.855958Z" title="2025-03-01 08:00:38 UTC">'
+        "2025-03-01 09:00 CET</time> to "
+        '<time datetime="2025-03-01T07:30:00Z" title="2025-03-01 07:30:00 UTC">'
+        "2025-03-01 08:30 CET</time>"
+    ) in html
+    assert "+00:00" not in html
+
+
+def test_a_time_set_for_the_first_time_is_corrected_from_none(responder_client):
+    incident = make_incident(started_at=at(2025, 3, 1, 8))
+    incident_services.update_incident(
+        incident=incident, actor=None, detected_at=at(2025, 3, 1, 8, 5)
+    )
+
+    html = responder_client.get(incident.get_absolute_url()).content.decode()
+
+    assert "Detected at changed from (none) to <time" in html
+
+
+def test_a_correction_whose_data_cannot_be_read_shows_its_body(responder_client):
+    incident = make_incident()
+    TimelineEntry.objects.create(
+        incident=incident,
+        kind=Kind.TIME_CORRECTION,
+        occurred_at=incident.started_at,
+        body_html="<p>Corrected by an import</p>",
+        data={"field": "started_at", "from": "yesterday"},
+    )
+
+    html = responder_client.get(incident.get_absolute_url()).content.decode()
+
+    assert "<p>Corrected by an import</p>" in html
