@@ -207,6 +207,14 @@ def test_the_demo_people_can_log_in_with_their_roles(client):
     assert "alice (admin)" in out
 
 
+def test_the_login_address_printed_is_the_configured_base_url(settings):
+    settings.HINDSIGHT_BASE_URL = "http://127.0.0.1:8100/"
+
+    out = seed("--if-empty", "--deployments", "10")
+
+    assert "Log in at http://127.0.0.1:8100/accounts/login/ as alice" in out
+
+
 def test_if_empty_leaves_existing_history_alone_but_ensures_the_people():
     make_deployment(make_service("checkout"))
 

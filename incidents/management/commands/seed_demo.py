@@ -1,7 +1,9 @@
 import time
 from datetime import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo
@@ -90,7 +92,9 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"Demo history up to {now:%Y-%m-%d %H:%M} UTC: {counts}")
         people = ", ".join(f"{name} ({role})" for name, role, _ in DEMO_PEOPLE)
+        # `make run HOST=... PORT=...` sets HINDSIGHT_BASE_URL to where it serves.
+        login = settings.HINDSIGHT_BASE_URL.rstrip("/") + reverse("login")
         self.stdout.write(
-            f"Log in at http://127.0.0.1:8000/accounts/login/ as {people}, "
+            f"Log in at {login} as {people}, "
             f"password {DEMO_PASSWORD!r} (unless changed since)."
         )
