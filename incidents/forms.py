@@ -3,6 +3,7 @@ from django.db import connections
 from django.utils import timezone
 
 from .models import Incident, Service, TimelineEntry
+from .models.incidents import NOTE_MAX_LENGTH
 from .selectors import people
 from .services.incidents import TIME_FIELDS, validate_times
 from .timeparse import EARLIEST
@@ -92,7 +93,7 @@ class NoteForm(forms.Form):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Note",
-        max_length=20_000,
+        max_length=NOTE_MAX_LENGTH,
         error_messages={"required": "A note needs some text."},
     )
     tag = forms.ChoiceField(

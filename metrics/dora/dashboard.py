@@ -86,7 +86,7 @@ def _cards(report: dict, trend: list[dict], request: DoraRequest) -> list[dict]:
                 f"{display.number(frequency['deploy_days_per_week_median'])} over "
                 f"{frequency['whole_weeks']} whole weeks",
             ],
-            "sample": f"{frequency['count']} deployments",
+            "sample": _count(frequency["count"], "deployment"),
             "band": frequency["band"],
             "link": _link("deployments", request),
             "chart": display.weekly_chart(
@@ -99,9 +99,10 @@ def _cards(report: dict, trend: list[dict], request: DoraRequest) -> list[dict]:
             "headline": f"median {duration(lead['median_seconds'])}",
             "details": [
                 f"90th percentile {duration(lead['p90_seconds'])}",
-                f"{lead['excluded_negative']} commits with negative lead time left out",
+                _count(lead["excluded_negative"], "commit")
+                + " with negative lead time left out",
             ],
-            "sample": f"{lead['count']} commits",
+            "sample": _count(lead["count"], "commit"),
             "band": lead["band"],
             "link": _link("commits", request),
             "chart": display.weekly_chart(
@@ -116,7 +117,7 @@ def _cards(report: dict, trend: list[dict], request: DoraRequest) -> list[dict]:
             "title": "Change failure rate",
             "headline": display.rate(failures["value"]),
             "details": [f"{failures['failed']} failed of {failures['total']}"],
-            "sample": f"{failures['total']} deployments",
+            "sample": _count(failures["total"], "deployment"),
             "band": failures["band"],
             "link": _link("failures", request),
             "chart": display.weekly_chart(
@@ -157,7 +158,7 @@ def _cards(report: dict, trend: list[dict], request: DoraRequest) -> list[dict]:
                 f"{duration(restore['time_to_acknowledge']['median_seconds'])} "
                 f"({restore['time_to_acknowledge']['count']} incidents)",
             ],
-            "sample": f"{restore['count']} incidents",
+            "sample": _count(restore["count"], "incident"),
             "band": None,
             "link": _link("incidents", request),
             "chart": display.weekly_chart(
@@ -174,7 +175,7 @@ def _cards(report: dict, trend: list[dict], request: DoraRequest) -> list[dict]:
             "details": [
                 f"{rework['count']} rollbacks or hotfixes of {rework['total']}"
             ],
-            "sample": f"{rework['total']} deployments",
+            "sample": _count(rework["total"], "deployment"),
             "band": None,
             "link": _link("rework", request),
             "chart": display.weekly_chart(
@@ -185,6 +186,10 @@ def _cards(report: dict, trend: list[dict], request: DoraRequest) -> list[dict]:
             ),
         },
     ]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _identity(request: DoraRequest) -> dict:

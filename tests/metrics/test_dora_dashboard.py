@@ -44,7 +44,8 @@ def test_the_page_shows_every_key_with_band_year_and_sample(viewer_client):
     ):
         assert title in page
     assert "DORA 2023" in page
-    assert "1 deployments" in page
+    assert "1 deployment" in page
+    assert "1 deployments" not in page
     assert "<svg" in page
     assert "What this measures" in page
 
