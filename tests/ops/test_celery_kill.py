@@ -98,7 +98,11 @@ def test_a_worker_killed_while_sending_a_notification_does_not_send_it_twice(
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert "not resent" in delivery.error
     assert delivery.attempts == 1
-    assert "interrupted: not resent" in worker.logs()
+    # The worker logs the task's outcome just after the task has written it.
+    wait_for(
+        lambda: "interrupted: not resent" in worker.logs(),
+        what="the worker to log the task's outcome",
+    )
 
 
 def test_a_worker_killed_mid_export_leaves_no_export_missing(
