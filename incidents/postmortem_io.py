@@ -354,6 +354,10 @@ def _import_again(postmortem: Postmortem, *, front: dict, body: str, actor) -> N
 
     postmortem.version += 1
     postmortem.save(update_fields=["version", "updated_at"])
+    _record_import(postmortem, body, actor)
+
+
+def _record_import(postmortem: Postmortem, body: str, actor: User | None) -> None:
     PostmortemRevision.objects.create(
         postmortem=postmortem,
         version=postmortem.version,
@@ -394,13 +398,7 @@ def import_postmortem(*, text: str, actor: User | None) -> Postmortem:
             status=file.status,
             published_at=file.published_at,
         )
-        PostmortemRevision.objects.create(
-            postmortem=postmortem,
-            version=postmortem.version,
-            body=body,
-            author=actor,
-            reason="Imported",
-        )
+        _record_import(postmortem, body, actor)
         ActionItem.objects.bulk_create(
             ActionItem(postmortem=postmortem, **item) for item in file.items
         )

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import DomainError, UnprocessableError
 from ..models import Commit, Deployment, IdempotencyKey, Service
-from ..models.catalogue import RESERVED_SERVICE_SLUGS
+from ..models.catalogue import validate_service_slug
 from ..signals import announce_change
 from . import notifications
 
@@ -56,10 +57,10 @@ def request_hash(data) -> str:
 def get_or_create_service(slug: str, *, name: str = "") -> Service:
     """The service with ``slug``; a new one is called ``name``, or a name made from
     the slug."""
-    if slug in RESERVED_SERVICE_SLUGS:
-        raise DomainError(
-            f"{slug!r} is a reserved service name; pick another.", field="service"
-        )
+    try:
+        validate_service_slug(slug)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], field="service") from None
     service, created = Service.objects.get_or_create(
         slug=slug, defaults={"name": name or slug.replace("-", " ").title()}
     )
